@@ -129,8 +129,10 @@ export class TlsError extends Error {
     this.kind = options?.kind ?? kindOf(code);
   }
 
-  static [Symbol.hasInstance](v: unknown): boolean {
-    return isTlsError(v);
+  /** `instanceof TlsError` survives duplicate installs; subclasses keep the prototype check. */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    if (this === TlsError) return isTlsError(v);
+    return Function.prototype[Symbol.hasInstance].call(this, v);
   }
 }
 Object.defineProperty(TlsError.prototype, brand, { value: true });
