@@ -79,15 +79,19 @@ export class Writer {
     return this;
   }
 
+  /** A vector with a 1-byte length; throws ERR_TLS_INTERNAL if `v` does not fit. */
   opaque8(v: Uint8Array): this {
+    if (v.length > 0xff) throw new TlsError('ERR_TLS_INTERNAL', `vector of ${v.length} bytes exceeds its 1-byte length`);
     return this.u8(v.length).bytes(v);
   }
 
   opaque16(v: Uint8Array): this {
+    if (v.length > 0xffff) throw new TlsError('ERR_TLS_INTERNAL', `vector of ${v.length} bytes exceeds its 2-byte length`);
     return this.u16(v.length).bytes(v);
   }
 
   opaque24(v: Uint8Array): this {
+    if (v.length > 0xffffff) throw new TlsError('ERR_TLS_INTERNAL', `vector of ${v.length} bytes exceeds its 3-byte length`);
     return this.u24(v.length).bytes(v);
   }
 

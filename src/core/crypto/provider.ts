@@ -121,8 +121,14 @@ export interface KeyExchangeGroup {
 export interface SigningKey {
   /** `rsa`, `ecdsa-p256`, `ecdsa-p384`, `ed25519`. */
   readonly keyType: string;
-  /** The signature schemes this key can make, in our preference order. */
+  /** The signature schemes this key can make, in our preference order (safe for TLS 1.3). */
   readonly schemes: readonly number[];
+  /**
+   * The schemes usable in TLS 1.2 (ServerKeyExchange, CertificateVerify), in preference order:
+   * for RSA keys this adds rsa_pkcs1_*, which TLS 1.3 handshakes must not use (RFC 8446 §4.2.3).
+   * When absent, TLS 1.2 uses `schemes`.
+   */
+  readonly tls12Schemes?: readonly number[];
   /** The first of our schemes that the peer offered, or null. */
   chooseScheme(offered: readonly number[]): number | null;
   sign(scheme: number, message: Uint8Array): Uint8Array | Promise<Uint8Array>;

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * The `typetls` command: `server`, `client`, `verify`, `demo`. Parsing and printing only; the
+ * work is done by the public API (STYLE §1: cli → node → core, webpki, providers).
+ */
+import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { parseClientArgs, parseServerArgs, UsageError, clientUsage, serverUsage } from './args.ts';
+import { errorLine } from './describe.ts';
+import type { CliIo } from './io.ts';
+
+const usage = [
+  'usage: typetls <command> [options]',
+  '',
+  'commands:',
+  `  ${serverUsage.slice(7)}`,
+  `  ${clientUsage.slice(7)}`,
+  '  verify --ca ROOTS.pem [--untrusted CHAIN.pem] [--name HOST_OR_IP] [--crl CRL.pem]... [--purpose server|client] [--time RFC3339] LEAF.pem',
+  '  demo    in-memory CA, a typetls server, typetls and node:tls clients; prints what they negotiated',
+].join('\n');
+
+/**
+ * Runs one command; resolves to the exit code (0 ok, 1 failure, 2 usage). `server` resolves
+ * only after SIGINT/SIGTERM.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'server': {
+        const args = parseServerArgs(rest);
+        const { startServer } = await import('./server-command.ts');
+        const running = await startServer(args, io);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await running.close();
+        return 0;
+      }
+      case 'client': {
+        const args = parseClientArgs(rest);
+        const { runClient } = await import('./client-command.ts');
+        return await runClient(args, io);
+      }
+      case 'verify': {
+        const { runVerify } = await import('./verify.ts');
+        return await runVerify(rest, io);
+      }
+      case 'demo': {
+        const { runDemo } = await import('./demo.ts');
+        return await runDemo(io);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(usage + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected server, client, verify or demo`);
+    }
+  } catch (e) {
+    io.stderr.write(`${errorLine(e)}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** The process's own streams. */
+export const processIo: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: () => process.stdin,
+  readFile: (path: string) => readFileSync(path),
+  env: process.env,
+};
+
+// Run when executed as the bin (not when imported by tests).
+const invoked = process.argv[1];
+if (invoked !== undefined && /(?:^|[/\\])main\.(?:ts|js)$/.test(invoked)) {
+  main(process.argv.slice(2), processIo).then((code) => {
+    process.exitCode = code;
+    // stdin (client mode) may keep the loop alive: exit once stdout and stderr are flushed.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  }, (e: unknown) => {
+    process.stderr.write(`${errorLine(e)}\n`);
+    process.exit(1);
+  });
+}

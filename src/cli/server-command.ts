@@ -1,0 +1,115 @@
+/**
+ * `typetls server`: a TLS server for trying things out, like `openssl s_server -www`. Each
+ * connection is independent; a failed handshake is logged on one line and never stops it.
+ */
+import type { AddressInfo } from 'node:net';
+import { Buffer } from 'node:buffer';
+import { createServer, type TlsServer } from '../node/server.ts';
+import type { TlsSocket } from '../node/socket.ts';
+import type { ServerArgs, ServerMode } from './args.ts';
+import { describeNegotiated, errorLine, summarizeNegotiated } from './describe.ts';
+import type { CliIo } from './io.ts';
+
+/** Largest HTTP request head we read before answering 431. */
+const maxRequestHead = 16 * 1024;
+
+/** A started server; `close()` stops listening and ends open connections. */
+export interface RunningServer {
+  readonly server: TlsServer;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server and prints `listening on HOST:PORT`. Configuration errors throw (the
+ * caller prints one `error:` line).
+ */
+export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningServer> {
+  const server = createServer({
+    cert: io.readFile(args.cert),
+    key: io.readFile(args.key),
+    alpnProtocols: args.alpn,
+    ...(args.minVersion !== null ? { minVersion: args.minVersion } : {}),
+    ...(args.maxVersion !== null ? { maxVersion: args.maxVersion } : {}),
+  });
+  const open = new Set<TlsSocket>();
+  server.on('secureConnection', (socket: TlsSocket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    if (args.verbose) io.stderr.write(`connection from ${peerOf(socket)}: ${summarizeNegotiated(socket.negotiated!)}\n`);
+    socket.on('error', (e: unknown) => io.stderr.write(`connection from ${peerOf(socket)} failed: ${errorLine(e).slice(7)}\n`));
+    serve(socket, args.mode);
+  });
+  server.on('tlsClientError', (e: unknown, socket: TlsSocket | null) => {
+    io.stderr.write(`handshake failed from ${socket === null ? 'unknown' : peerOf(socket)}: ${errorLine(e).slice(7)}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, args.host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  // Later listen-level errors (EMFILE...) are logged, not fatal.
+  server.on('error', (e: unknown) => io.stderr.write(`${errorLine(e)}\n`));
+  const address = server.address() as AddressInfo;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  io.stdout.write(`listening on ${shown}:${address.port}\n`);
+  return {
+    server,
+    port: address.port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of open) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function peerOf(socket: TlsSocket): string {
+  const a = socket.remoteAddress ?? 'unknown';
+  return a.includes(':') ? `[${a}]:${socket.remotePort}` : `${a}:${socket.remotePort}`;
+}
+
+function serve(socket: TlsSocket, mode: ServerMode): void {
+  switch (mode) {
+    case 'echo':
+      socket.pipe(socket);
+      return;
+    case 'http':
+      serveHttp(socket);
+      return;
+  }
+}
+
+/** HTTP/1.0: read the request head, answer with what was negotiated, close. */
+function serveHttp(socket: TlsSocket): void {
+  const parts: Buffer[] = [];
+  let length = 0;
+  const onData = (chunk: Buffer): void => {
+    parts.push(chunk);
+    length += chunk.length;
+    const head = Buffer.concat(parts, length);
+    if (head.indexOf('\r\n\r\n') >= 0 || head.indexOf('\n\n') >= 0) {
+      socket.removeListener('data', onData);
+      respond(socket, 200, 'OK', httpBody(socket));
+    } else if (length > maxRequestHead) {
+      socket.removeListener('data', onData);
+      respond(socket, 431, 'Request Header Fields Too Large', `request head over ${maxRequestHead} bytes\n`);
+    }
+  };
+  socket.on('data', onData);
+  socket.on('end', () => {
+    if (socket.writable && !socket.writableEnded) socket.end();
+  });
+}
+
+function httpBody(socket: TlsSocket): string {
+  const n = socket.negotiated!;
+  return ['typetls server', ...describeNegotiated(n), ''].join('\n');
+}
+
+function respond(socket: TlsSocket, status: number, reason: string, body: string): void {
+  const b = Buffer.from(body, 'utf8');
+  const head = `HTTP/1.0 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${b.length}\r\nConnection: close\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), b]));
+}

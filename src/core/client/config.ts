@@ -1,0 +1,60 @@
+/**
+ * Client configuration: validated once, shared by any number of `ClientConnection`s.
+ */
+import { TlsUsageError } from '../errors.ts';
+import type { SigningKey } from '../crypto/provider.ts';
+import type { ServerCertVerifier } from '../verify.ts';
+import { validateCommon, type CommonConfig, type CommonConfigOptions } from '../config/common.ts';
+
+/** A certificate chain (DER, end-entity first) and its private key. */
+export interface CertifiedKey {
+  readonly chain: readonly Uint8Array[];
+  readonly key: SigningKey;
+  /** A DER OCSP response to staple (server side), or null. */
+  readonly ocspResponse?: Uint8Array | null;
+}
+
+export interface ClientConfigOptions extends CommonConfigOptions {
+  /** Verifies the server's certificate; required (there is no unverified default). */
+  verifier: ServerCertVerifier;
+  /** Send server_name (never for IP literals). Default true. */
+  enableSni?: boolean;
+  /** Send GREASE values (RFC 8701). Default true. */
+  grease?: boolean;
+  /** A client certificate to present when asked. */
+  clientCertificate?: CertifiedKey | null;
+}
+
+export interface ClientConfig extends CommonConfig {
+  readonly side: 'client';
+  readonly verifier: ServerCertVerifier;
+  readonly enableSni: boolean;
+  readonly grease: boolean;
+  readonly clientCertificate: CertifiedKey | null;
+}
+
+/**
+ * Validates client options.
+ * @throws TlsUsageError ERR_TLS_CONFIG naming the bad option.
+ * @example
+ * const config = createClientConfig({ provider: nodeCryptoProvider, verifier: createServerVerifier({ roots, signatures: nodeCryptoProvider.signatures }) });
+ */
+export function createClientConfig(o: ClientConfigOptions): ClientConfig {
+  const common = validateCommon(o, 'client');
+  const v = o.verifier;
+  if (!v || typeof v.verifyServerCertificate !== 'function' || typeof v.verifyTls13Signature !== 'function') {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'client config: "verifier" must be a ServerCertVerifier (e.g. createServerVerifier from typetls/webpki)');
+  }
+  const cc = o.clientCertificate ?? null;
+  if (cc !== null && (!Array.isArray(cc.chain) || cc.chain.length === 0 || !cc.key)) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'client config: "clientCertificate" needs a non-empty chain and a key');
+  }
+  return {
+    ...common,
+    side: 'client',
+    verifier: v,
+    enableSni: o.enableSni ?? true,
+    grease: o.grease ?? true,
+    clientCertificate: cc,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * A client connection: the sans-I/O engine driving a TLS 1.3 client handshake.
+ */
+import type { HandshakeContext } from '../conn/context.ts';
+import { ConnectionCommon } from '../conn/common.ts';
+import type { ClientConfig } from './config.ts';
+import { startClientHandshake } from './hello.ts';
+
+/**
+ * A TLS client connection. It queues its ClientHello on construction: call `writeTls()` and
+ * send the bytes, then follow the driving loop in `api.ts`.
+ *
+ * @param serverName the DNS name or IP literal the certificate must be valid for; a DNS name
+ *   is also sent as SNI (unless `enableSni` is false).
+ * @throws TlsError when the config cannot start a handshake or the name is malformed.
+ * @example
+ * const conn = new ClientConnection(config, 'example.com');
+ * socket.write(conn.writeTls()!);
+ */
+export class ClientConnection extends ConnectionCommon {
+  readonly side = 'client' as const;
+  readonly clientConfig: ClientConfig;
+
+  constructor(config: ClientConfig, serverName: string) {
+    // RFC 8446 §5.1: the initial ClientHello may carry legacy_record_version 0x0301.
+    super(config, 0x0301);
+    this.clientConfig = config;
+    this.start((cx: HandshakeContext) => startClientHandshake(cx, config, serverName));
+  }
+}

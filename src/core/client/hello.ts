@@ -1,0 +1,274 @@
+/**
+ * The client's first flight and the ServerHello / HelloRetryRequest that answers it
+ * (RFC 8446 §4.1.1–§4.1.4).
+ */
+import { type ClientHello, emptyClientHelloExtensions, encodeClientHello } from '../codec/client-hello.ts';
+import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, codePointName } from '../codec/codepoints.ts';
+import type { KeyShareEntry } from '../codec/extensions.ts';
+import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
+import {
+  DOWNGRADE_SENTINEL_TLS11,
+  DOWNGRADE_SENTINEL_TLS12,
+  decodeServerHello,
+  isHelloRetryRequest,
+  type ServerHello,
+} from '../codec/server-hello.ts';
+import { EarlySecret } from '../crypto/key-schedule.ts';
+import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
+import { TlsProtocolError } from '../errors.ts';
+import type { HandshakeContext } from '../conn/context.ts';
+import type { HandshakeState, Step } from '../conn/state.ts';
+import { encodeMessage, isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
+import type { ClientConfig } from './config.ts';
+import { ClientHandshakeData } from './handshake-data.ts';
+import { toServerName } from './server-name.ts';
+import { ExpectEncryptedExtensions } from './tls13.ts';
+
+/** RFC 8701 §2: GREASE values for two-byte code points are 0x0A0A, 0x1A1A, ..., 0xFAFA. */
+function greaseValue(r: number): number {
+  const n = r & 0x0f;
+  return ((n << 12) | 0x0a00 | (n << 4) | 0x0a) & 0xffff;
+}
+
+/** The TLS 1.3 suites of the config, in preference order. */
+function tls13Suites(config: ClientConfig): Tls13CipherSuite[] {
+  const out: Tls13CipherSuite[] = [];
+  for (const s of config.cipherSuites) if (s.version === 'TLSv1.3') out.push(s);
+  return out;
+}
+
+/**
+ * Starts a client handshake: builds and queues ClientHello1 (RFC 8446 §4.1.2) and returns the
+ * state that waits for the server's answer.
+ */
+export function startClientHandshake(cx: HandshakeContext, config: ClientConfig, name: string): Step {
+  const serverName = toServerName(name);
+  const suites = tls13Suites(config);
+  if (suites.length === 0) {
+    throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_VERSION', 'no TLS 1.3 cipher suite is enabled; typetls does not speak TLS 1.2 yet');
+  }
+  const random = cx.random(32);
+  // RFC 8446 D.4: middlebox compatibility mode sends a random 32-byte legacy_session_id.
+  const sessionId = cx.random(32);
+  const g = cx.random(6);
+  const grease = config.grease;
+  const ext = emptyClientHelloExtensions();
+  // RFC 6066 §3: literal IP addresses are not permitted in server_name.
+  const sni = serverName.kind === 'dns' && config.enableSni ? serverName.name : null;
+  const firstGroup = config.groups[0]!;
+
+  const cipherSuites: number[] = [];
+  if (grease) cipherSuites.push(greaseValue(g[0]!));
+  for (const s of suites) cipherSuites.push(s.suite);
+
+  const groups: number[] = [];
+  if (grease) groups.push(greaseValue(g[1]!));
+  for (const x of config.groups) groups.push(x.group);
+
+  const schemes = config.verifier.supportedSchemes().filter(isTls13HandshakeScheme);
+  const certSchemes = config.verifier.supportedSchemes();
+
+  if (grease) ext.others.push({ type: greaseValue(g[2]!), body: new Uint8Array(0) });
+  ext.serverName = sni;
+  ext.supportedGroups = groups;
+  ext.signatureAlgorithms = schemes;
+  // signature_algorithms_cert only when it differs (RFC 8446 §4.2.3): rsa_pkcs1 in certificates.
+  if (certSchemes.length !== schemes.length) ext.signatureAlgorithmsCert = certSchemes.slice();
+  if (config.alpnProtocols.length > 0) ext.alpn = config.alpnProtocols.slice();
+  const shares: KeyShareEntry[] = [];
+  const kx = firstGroup.start();
+  // RFC 8701 §3.1: a GREASE key share is a single zero byte, listed before the real one.
+  if (grease) shares.push({ group: groups[0]!, keyExchange: Uint8Array.of(0) });
+  shares.push({ group: firstGroup.group, keyExchange: kx.publicShare });
+  ext.keyShare = shares;
+  ext.supportedVersions = grease ? [greaseValue(g[3]!), ProtocolVersion.TLSv1_3] : [ProtocolVersion.TLSv1_3];
+  // A second GREASE extension, distinct from the first (duplicates are illegal, §4.2).
+  if (grease) ext.others.push({ type: greaseValue((g[2]! & 0x0f) + 1 + (g[4]! % 15)), body: Uint8Array.of(0) });
+
+  const hello: ClientHello = {
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random,
+    legacySessionId: sessionId,
+    cipherSuites,
+    legacyCompressionMethods: Uint8Array.of(0),
+    extensionsAbsent: false,
+    extensions: ext,
+    bindersLength: 0,
+  };
+  const hs = new ClientHandshakeData(config, serverName, sni, random, sessionId, hello);
+  hs.keyShares = [kx];
+  for (const t of [
+    ExtensionType.ServerName,
+    ExtensionType.SupportedGroups,
+    ExtensionType.KeyShare,
+    ExtensionType.SupportedVersions,
+  ]) hs.offeredExtensions.add(t);
+  if (ext.alpn !== null) hs.offeredExtensions.add(ExtensionType.ApplicationLayerProtocolNegotiation);
+  sendHello(cx, hs);
+  cx.allowCompatCcs(true);
+  return new ExpectServerHello(hs);
+}
+
+function sendHello(cx: HandshakeContext, hs: ClientHandshakeData): void {
+  const bytes = encodeMessage((w, m: ClientHello) => void encodeClientHello(w, m), hs.hello);
+  hs.transcript.add(bytes);
+  cx.sendHandshake(bytes);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Waiting for ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
+export class ExpectServerHello implements HandshakeState {
+  readonly name = 'ExpectServerHello';
+  readonly established = false;
+  readonly hs: ClientHandshakeData;
+  constructor(hs: ClientHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const sh = expectMessage(m, HandshakeType.ServerHello, decodeServerHello);
+    checkCommonServerHello(hs, sh);
+    if (isHelloRetryRequest(sh)) return handleHelloRetryRequest(cx, hs, sh, m.encoding);
+
+    // §4.1.3: a ServerHello after HRR must name the same suite.
+    if (hs.retrySuite !== null && sh.cipherSuite !== hs.retrySuite) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello chose ${codePointName(CipherSuite, sh.cipherSuite)}, but the HelloRetryRequest chose ${codePointName(CipherSuite, hs.retrySuite)}`);
+    }
+    rejectUnexpectedServerHelloExtensions(hs, sh);
+    if (sh.extensions.preSharedKey !== null) {
+      throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'ServerHello carries pre_shared_key, but we offered no PSK');
+    }
+    const share = sh.extensions.keyShare;
+    if (share === null) {
+      throw new TlsProtocolError('ERR_TLS_PEER_MISSING_EXTENSION', 'ServerHello has no key_share: expected one for a group we offered (RFC 8446 §4.2.8)');
+    }
+    const kx = hs.keyShares.find((k) => k.group === share.group);
+    if (kx === undefined) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello key_share is for ${codePointName(NamedGroup, share.group)}, a group we sent no share for`);
+    }
+    const suite = hs.suite!;
+    const shared = kx.complete(share.keyExchange);
+    hs.group = hs.config.groups.find((g) => g.group === share.group) ?? null;
+    hs.keyShares = [];
+
+    hs.transcript.add(m.encoding);
+    const helloHash = hs.transcript.current();
+    const handshakeSecret = new EarlySecret(suite.hash, null).intoHandshakeSecret(shared);
+    const cHts = handshakeSecret.clientHandshakeTrafficSecret(helloHash);
+    const sHts = handshakeSecret.serverHandshakeTrafficSecret(helloHash);
+    hs.handshakeSecret = handshakeSecret;
+    hs.clientHandshakeTrafficSecret = cHts;
+    hs.serverHandshakeTrafficSecret = sHts;
+    cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.random, cHts);
+    cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.random, sHts);
+    cx.setTls13ReadKeys(suite, sHts);
+    // From here on everything we send (our Finished, or an alert) is under the handshake key;
+    // the compatibility CCS goes first (D.4: before the second flight).
+    cx.sendCompatCcs();
+    cx.setTls13WriteKeys(suite, cHts);
+    return new ExpectEncryptedExtensions(hs);
+  }
+}
+
+/** Checks shared by ServerHello and HelloRetryRequest; fixes the suite and the transcript hash. */
+function checkCommonServerHello(hs: ClientHandshakeData, sh: ServerHello): void {
+  const version = sh.extensions.supportedVersions;
+  if (version === null) {
+    // A TLS 1.2 (or older) ServerHello. RFC 8446 §4.1.3: a TLS 1.3 client that sees the
+    // downgrade sentinel must abort with illegal_parameter.
+    const tail = sh.random.subarray(24);
+    if (sameBytes(tail, DOWNGRADE_SENTINEL_TLS12) || sameBytes(tail, DOWNGRADE_SENTINEL_TLS11)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_DOWNGRADE', 'ServerHello.random carries the TLS 1.3 downgrade sentinel while negotiating an older version: a downgrade attack or a broken middlebox (RFC 8446 §4.1.3)');
+    }
+    throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_VERSION', `server chose ${codePointName(ProtocolVersion, sh.legacyVersion)}; we offered only TLSv1_3`);
+  }
+  if (version !== ProtocolVersion.TLSv1_3) {
+    throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `server selected version ${codePointName(ProtocolVersion, version)} in supported_versions; we offered only TLSv1_3 (RFC 8446 §4.2.1)`);
+  }
+  if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) {
+    throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello.legacy_version is 0x${sh.legacyVersion.toString(16)}: expected 0x0303 (RFC 8446 §4.1.3)`);
+  }
+  if (!sameBytes(sh.legacySessionIdEcho, hs.sessionId)) {
+    throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'ServerHello.legacy_session_id_echo differs from the session id we sent (RFC 8446 §4.1.3)');
+  }
+  if (sh.legacyCompressionMethod !== 0) {
+    throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello.legacy_compression_method is ${sh.legacyCompressionMethod}: expected 0`);
+  }
+  const suite = hs.config.cipherSuites.find((s): s is Tls13CipherSuite => s.version === 'TLSv1.3' && s.suite === sh.cipherSuite);
+  if (suite === undefined) {
+    throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `server chose cipher suite ${codePointName(CipherSuite, sh.cipherSuite)}, which we did not offer`);
+  }
+  if (hs.suite === null) {
+    hs.suite = suite;
+    hs.transcript.startHash(suite.hash);
+  }
+}
+
+function rejectUnexpectedServerHelloExtensions(hs: ClientHandshakeData, sh: ServerHello): void {
+  const e = sh.extensions;
+  if (e.unknown.length > 0) {
+    throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', `ServerHello carries extension ${e.unknown[0]}, which we did not offer`);
+  }
+  if (e.cookie !== null && !isHelloRetryRequest(sh)) {
+    throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'ServerHello carries a cookie, which only a HelloRetryRequest may');
+  }
+  void hs;
+}
+
+/**
+ * RFC 8446 §4.1.4: the server asks for another ClientHello with a share for `selected_group`
+ * and/or a cookie. At most one per handshake.
+ */
+function handleHelloRetryRequest(cx: HandshakeContext, hs: ClientHandshakeData, hrr: ServerHello, encoding: Uint8Array): Step {
+  if (hs.helloRetried) {
+    throw new TlsProtocolError('ERR_TLS_PEER_SECOND_HRR', 'second HelloRetryRequest in one handshake: expected a ServerHello (RFC 8446 §4.1.4)');
+  }
+  const e = hrr.extensions;
+  if (e.unknown.length > 0) {
+    throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', `HelloRetryRequest carries extension ${e.unknown[0]}, which we did not offer`);
+  }
+  const selected = e.selectedGroup;
+  if (selected === null && e.cookie === null) {
+    throw new TlsProtocolError('ERR_TLS_PEER_HRR_NO_CHANGE', 'HelloRetryRequest asks for nothing (no key_share, no cookie): it would not change the ClientHello (RFC 8446 §4.1.4)');
+  }
+  let group: KeyExchangeGroup | null = null;
+  if (selected !== null) {
+    group = hs.config.groups.find((g) => g.group === selected) ?? null;
+    if (group === null) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `HelloRetryRequest selected ${codePointName(NamedGroup, selected)}, which is not in our supported_groups (RFC 8446 §4.2.8)`);
+    }
+    const hello = hs.hello.extensions.keyShare ?? [];
+    if (hello.some((s) => s.group === selected)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `HelloRetryRequest selected ${codePointName(NamedGroup, selected)}, for which we already sent a key share (RFC 8446 §4.2.8)`);
+    }
+  }
+  hs.helloRetried = true;
+  hs.retrySuite = hrr.cipherSuite;
+  // §4.4.1: ClientHello1 becomes message_hash; then the HRR goes in.
+  hs.transcript.replaceWithMessageHash();
+  hs.transcript.add(encoding);
+
+  // §4.1.2: ClientHello2 is ClientHello1 with the key_share replaced, the cookie added, and
+  // early_data removed. The GREASE share goes too: only the selected group is sent.
+  const ext = { ...hs.hello.extensions, others: hs.hello.extensions.others.slice() };
+  if (group !== null) {
+    const kx = group.start();
+    hs.keyShares = [kx];
+    ext.keyShare = [{ group: group.group, keyExchange: kx.publicShare }];
+  }
+  ext.cookie = e.cookie === null ? null : e.cookie.slice();
+  ext.earlyData = false;
+  ext.preSharedKey = null;
+  ext.order = [];
+  hs.hello = { ...hs.hello, extensions: ext };
+  // RFC 8446 D.4: the client sends its compatibility CCS before its second flight.
+  cx.sendCompatCcs();
+  sendHello(cx, hs);
+  return new ExpectServerHello(hs);
+}

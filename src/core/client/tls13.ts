@@ -1,0 +1,237 @@
+/**
+ * The TLS 1.3 client after ServerHello: EncryptedExtensions, the server's authentication
+ * messages, Finished, and our final flight (RFC 8446 §4.3–§4.4).
+ */
+import { type Certificate, decodeCertificate, decodeCertificateRequest, encodeCertificate } from '../codec/certificate.ts';
+import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
+import { ExtensionType, HandshakeType } from '../codec/codepoints.ts';
+import { decodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
+import { decodeFinished, encodeFinished } from '../codec/finished.ts';
+import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
+import { finishedVerifyData, verifyFinished } from '../crypto/key-schedule.ts';
+import { TlsProtocolError } from '../errors.ts';
+import type { HandshakeContext } from '../conn/context.ts';
+import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
+import { Tls13Traffic } from '../conn/tls13-traffic.ts';
+import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
+import { fromUtf8 } from '../util.ts';
+import type { ClientHandshakeData } from './handshake-data.ts';
+
+function latin1(b: Uint8Array): string {
+  return fromUtf8(b) ?? Array.from(b, (c) => String.fromCharCode(c)).join('');
+}
+
+/** Waiting for EncryptedExtensions, the first message under handshake keys (RFC 8446 §4.3.1). */
+export class ExpectEncryptedExtensions implements HandshakeState {
+  readonly name = 'ExpectEncryptedExtensions';
+  readonly established = false;
+  readonly hs: ClientHandshakeData;
+  constructor(hs: ClientHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const ee = expectMessage(m, HandshakeType.EncryptedExtensions, decodeEncryptedExtensions);
+    hs.transcript.add(m.encoding);
+    const e = ee.extensions;
+    const allowed = new Set<number>([...hs.offeredExtensions, ...alwaysAllowedInEncryptedExtensions]);
+    if (hs.sni === null) allowed.delete(ExtensionType.ServerName);
+    rejectUnsolicited(allowed, e.order, 'EncryptedExtensions');
+    if (e.unknown.length > 0) rejectUnsolicited(new Set(), e.unknown, 'EncryptedExtensions');
+    if (e.earlyData) {
+      throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'EncryptedExtensions accepts early_data, but we sent none');
+    }
+    if (e.alpn !== null) {
+      // RFC 7301 §3.1: the server's choice must be one we offered.
+      const chosen = e.alpn;
+      if (!hs.config.alpnProtocols.some((p) => p.length === chosen.length && p.every((v, i) => v === chosen[i]))) {
+        throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `server selected ALPN protocol ${JSON.stringify(latin1(chosen))}, which we did not offer`);
+      }
+      hs.alpn = latin1(chosen);
+    }
+    return new ExpectCertificateOrCertificateRequest(hs);
+  }
+}
+
+/** Waiting for CertificateRequest or Certificate (RFC 8446 §4.3.2, §4.4.2). */
+export class ExpectCertificateOrCertificateRequest implements HandshakeState {
+  readonly name = 'ExpectCertificateOrCertificateRequest';
+  readonly established = false;
+  readonly hs: ClientHandshakeData;
+  constructor(hs: ClientHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    if (m.type === HandshakeType.CertificateRequest) {
+      const cr = decodeCertificateRequest(m.body);
+      // §4.3.2: context is empty during the handshake; signature_algorithms is required.
+      if (cr.certificateRequestContext.length !== 0) {
+        throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'CertificateRequest in the handshake has a non-empty certificate_request_context (RFC 8446 §4.3.2)');
+      }
+      if (cr.extensions.signatureAlgorithms === null) {
+        throw new TlsProtocolError('ERR_TLS_PEER_MISSING_EXTENSION', 'CertificateRequest has no signature_algorithms (RFC 8446 §4.3.2)');
+      }
+      this.hs.transcript.add(m.encoding);
+      this.hs.certificateRequest = cr;
+      return new ExpectCertificate(this.hs);
+    }
+    return new ExpectCertificate(this.hs).handle(cx, m);
+  }
+}
+
+/** Waiting for the server's Certificate (RFC 8446 §4.4.2). */
+export class ExpectCertificate implements HandshakeState {
+  readonly name = 'ExpectCertificate';
+  readonly established = false;
+  readonly hs: ClientHandshakeData;
+  constructor(hs: ClientHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const cert = expectMessage(m, HandshakeType.Certificate, decodeCertificate);
+    hs.transcript.add(m.encoding);
+    if (cert.certificateRequestContext.length !== 0) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)');
+    }
+    // §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort the
+    // handshake with a decode_error alert."
+    if (cert.certificateList.length === 0) {
+      throw new TlsProtocolError('ERR_TLS_PEER_EMPTY_CERTIFICATE', 'server sent an empty Certificate message: expected its certificate chain');
+    }
+    for (const entry of cert.certificateList) {
+      const ext = entry.extensions;
+      if (ext.unknown.length > 0) rejectUnsolicited(new Set(), ext.unknown, 'CertificateEntry');
+      if (ext.statusRequest !== null || ext.signedCertificateTimestamp !== null) {
+        throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'CertificateEntry carries status_request or signed_certificate_timestamp, which we did not request');
+      }
+    }
+    // The message buffer is reused after this call: keep copies.
+    hs.peerCertificates = cert.certificateList.map((e) => e.certData.slice());
+    const verifier = hs.config.verifier;
+    const result = verifier.verifyServerCertificate({
+      endEntity: hs.peerCertificates[0]!,
+      intermediates: hs.peerCertificates.slice(1),
+      serverName: hs.serverName,
+      ocspResponse: hs.ocspResponse,
+      now: cx.now(),
+    });
+    return withResult(cx, result, () => new ExpectCertificateVerify(hs));
+  }
+}
+
+/** Waiting for the server's CertificateVerify (RFC 8446 §4.4.3). */
+export class ExpectCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectCertificateVerify';
+  readonly established = false;
+  readonly hs: ClientHandshakeData;
+  constructor(hs: ClientHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const cv = expectMessage(m, HandshakeType.CertificateVerify, decodeCertificateVerify);
+    const offered = hs.hello.extensions.signatureAlgorithms ?? [];
+    if (!offered.includes(cv.algorithm) || !isTls13HandshakeScheme(cv.algorithm)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `server signed with ${schemeName(cv.algorithm)}, which we did not offer in signature_algorithms`);
+    }
+    const content = certificateVerifyContent('server', hs.transcript.current());
+    hs.transcript.add(m.encoding);
+    hs.peerSignatureScheme = cv.algorithm;
+    const result = hs.config.verifier.verifyTls13Signature(content, hs.peerCertificates[0]!, cv.algorithm, cv.signature.slice());
+    return withResult(cx, result, () => new ExpectFinished(hs));
+  }
+}
+
+/** Waiting for the server's Finished (RFC 8446 §4.4.4), then sending our final flight. */
+export class ExpectFinished implements HandshakeState {
+  readonly name = 'ExpectFinished';
+  readonly established = false;
+  readonly hs: ClientHandshakeData;
+  constructor(hs: ClientHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const suite = hs.suite!;
+    const hash = suite.hash;
+    const fin = expectMessage(m, HandshakeType.Finished, (b) => decodeFinished(b, hash.outputLength));
+    // §4.4.4: constant-time comparison of verify_data.
+    if (!verifyFinished(hash, hs.serverHandshakeTrafficSecret!, hs.transcript.current(), fin.verifyData)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', 'server Finished does not match the handshake transcript');
+    }
+    hs.transcript.add(m.encoding);
+    const serverFinishedHash = hs.transcript.current();
+    const master = hs.handshakeSecret!.intoMasterSecret();
+    hs.handshakeSecret = null;
+    hs.master = master;
+    const cAts = master.clientApplicationTrafficSecret(serverFinishedHash);
+    const sAts = master.serverApplicationTrafficSecret(serverFinishedHash);
+    const exporter = master.exporterMasterSecret(serverFinishedHash);
+    cx.keyLog('CLIENT_TRAFFIC_SECRET_0', hs.random, cAts);
+    cx.keyLog('SERVER_TRAFFIC_SECRET_0', hs.random, sAts);
+    cx.keyLog('EXPORTER_SECRET', hs.random, exporter);
+    cx.setTls13ReadKeys(suite, sAts);
+
+    // Our flight, under the handshake key set at ServerHello: [Certificate, CertificateVerify], Finished.
+    cx.allowCompatCcs(false);
+    if (hs.certificateRequest !== null) return sendClientAuth(cx, hs, cAts, sAts, exporter);
+    return finishClient(cx, hs, cAts, sAts, exporter);
+  }
+}
+
+/** §4.4.2: answer a CertificateRequest with our certificate, or an empty one. */
+function sendClientAuth(cx: HandshakeContext, hs: ClientHandshakeData, cAts: Uint8Array, sAts: Uint8Array, exporter: Uint8Array): Step {
+  const cr = hs.certificateRequest!;
+  const cc = hs.config.clientCertificate;
+  const offered = cr.extensions.signatureAlgorithms ?? [];
+  const scheme = cc === null ? null : cc.key.chooseScheme(offered.filter(isTls13HandshakeScheme));
+  const chain = cc !== null && scheme !== null ? cc.chain : [];
+  const certMsg: Certificate = {
+    certificateRequestContext: new Uint8Array(0),
+    certificateList: chain.map((c) => ({ certData: c, extensions: { statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] } })),
+  };
+  const certBytes = encodeMessage(encodeCertificate, certMsg);
+  hs.transcript.add(certBytes);
+  cx.sendHandshake(certBytes);
+  if (cc === null || scheme === null) return finishClient(cx, hs, cAts, sAts, exporter);
+  const content = certificateVerifyContent('client', hs.transcript.current());
+  return withResult(cx, cc.key.sign(scheme, content), (cx2, signature) => {
+    const cvBytes = encodeMessage(encodeCertificateVerify, { algorithm: scheme, signature });
+    hs.transcript.add(cvBytes);
+    cx2.sendHandshake(cvBytes);
+    return finishClient(cx2, hs, cAts, sAts, exporter);
+  });
+}
+
+function finishClient(cx: HandshakeContext, hs: ClientHandshakeData, cAts: Uint8Array, sAts: Uint8Array, exporter: Uint8Array): Step {
+  const suite = hs.suite!;
+  const verifyData = finishedVerifyData(suite.hash, hs.clientHandshakeTrafficSecret!, hs.transcript.current());
+  const finBytes = encodeMessage(encodeFinished, { verifyData });
+  hs.transcript.add(finBytes);
+  cx.sendHandshake(finBytes);
+  cx.setTls13WriteKeys(suite, cAts);
+  const resumptionSecret = hs.master!.resumptionMasterSecret(hs.transcript.current());
+  hs.master!.wipe();
+  hs.clientHandshakeTrafficSecret = null;
+  hs.serverHandshakeTrafficSecret = null;
+  cx.handshakeComplete({
+    protocolVersion: 'TLSv1.3',
+    cipherSuite: suite.name,
+    cipherSuiteId: suite.suite,
+    group: hs.group?.name ?? null,
+    groupId: hs.group?.group ?? null,
+    alpn: hs.alpn,
+    serverName: hs.sni,
+    peerCertificates: hs.peerCertificates,
+    peerSignatureScheme: hs.peerSignatureScheme,
+    resumed: false,
+    helloRetried: hs.helloRetried,
+  });
+  return new Tls13Traffic('client', suite, exporter, resumptionSecret, sAts);
+}

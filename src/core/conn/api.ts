@@ -1,0 +1,72 @@
+/**
+ * The buffered, sans-I/O connection API (rustls' read_tls / process_new_packets / write_tls /
+ * reader / writer). Adapters (src/node) drive a connection through this interface only.
+ *
+ * Driving loop, in words:
+ *   1. bytes arrive from the transport -> `readTls(bytes)` (copies what it accepts; returns the
+ *      count; a full internal buffer accepts less: call `processNewPackets()` and retry);
+ *   2. `processNewPackets()`; on a `TlsError` the connection is failed: still flush
+ *      `writeTls()` (it holds the alert), then close the transport;
+ *   3. if `blockedOn()` returns a Promise, a user callback is pending: await it, then call
+ *      `processNewPackets()` again (keep feeding `readTls` meanwhile);
+ *   4. `writeTls()` until null and send those bytes; `readPlaintext()` until null and deliver;
+ *   5. `writePlaintext()` queues application data (held until the handshake completes).
+ */
+import type { TlsError } from '../errors.ts';
+
+export type ProtocolVersionName = 'TLSv1.2' | 'TLSv1.3';
+
+/** What `processNewPackets()` reports. */
+export interface IoState {
+  /** Bytes waiting in `writeTls()`. */
+  readonly tlsBytesToWrite: number;
+  /** Plaintext bytes waiting in `readPlaintext()`. */
+  readonly plaintextBytesToRead: number;
+  /** The peer sent close_notify: no more plaintext will come. */
+  readonly peerHasClosed: boolean;
+}
+
+/** The parameters a completed handshake agreed on. */
+export interface NegotiatedParameters {
+  readonly protocolVersion: ProtocolVersionName;
+  /** IANA name, e.g. `TLS_AES_128_GCM_SHA256`. */
+  readonly cipherSuite: string;
+  readonly cipherSuiteId: number;
+  /** IANA name of the key-exchange group (`x25519`, `secp256r1`, ...), or null (PSK-only). */
+  readonly group: string | null;
+  readonly groupId: number | null;
+  /** The ALPN protocol, or null when none was negotiated. */
+  readonly alpn: string | null;
+  /** The SNI host name (client: what we sent; server: what the client sent), or null. */
+  readonly serverName: string | null;
+  /** The peer's certificate chain as sent, end-entity first (DER). Empty when none. */
+  readonly peerCertificates: readonly Uint8Array[];
+  /** The signature scheme of the peer's handshake signature, or null. */
+  readonly peerSignatureScheme: number | null;
+  readonly resumed: boolean;
+  /** HelloRetryRequest happened in this handshake. */
+  readonly helloRetried: boolean;
+}
+
+/** The common surface of client and server connections. */
+export interface TlsConnection {
+  readonly side: 'client' | 'server';
+  readTls(data: Uint8Array): number;
+  processNewPackets(): IoState;
+  writeTls(): Uint8Array | null;
+  wantsRead(): boolean;
+  wantsWrite(): boolean;
+  isHandshaking(): boolean;
+  /** Non-null while a user callback's Promise is pending. */
+  blockedOn(): Promise<void> | null;
+  readPlaintext(): Uint8Array | null;
+  writePlaintext(data: Uint8Array): void;
+  /** Queues close_notify; later `writePlaintext` calls fail with ERR_TLS_USAGE_CLOSED. */
+  sendCloseNotify(): void;
+  /** TLS 1.3: sends KeyUpdate and switches to new sending keys; `requestPeer` asks the peer to do the same. */
+  updateKeys(requestPeer: boolean): void;
+  /** Null until the handshake completes. */
+  readonly negotiated: NegotiatedParameters | null;
+  /** The error that failed the connection, or null. */
+  readonly error: TlsError | null;
+}

@@ -1,0 +1,71 @@
+/**
+ * Steps of the TLS 1.3 handshake that client and server share (STYLE §2: shared steps are
+ * functions, not base classes).
+ */
+import { SignatureScheme, codePointName, ExtensionType } from '../codec/codepoints.ts';
+import { Writer } from '../codec/writer.ts';
+import { extensionName } from '../codec/extensions.ts';
+import { TlsProtocolError } from '../errors.ts';
+import { concatBytes, utf8 } from '../util.ts';
+
+/** Encodes one message with a fresh writer and returns bytes the caller owns. */
+export function encodeMessage<T>(encode: (w: Writer, msg: T) => void, msg: T): Uint8Array {
+  const w = new Writer(512);
+  encode(w, msg);
+  return w.toBytes();
+}
+
+const spaces = new Uint8Array(64).fill(0x20);
+const serverContext = utf8('TLS 1.3, server CertificateVerify');
+const clientContext = utf8('TLS 1.3, client CertificateVerify');
+
+/**
+ * RFC 8446 §4.4.3: the content covered by CertificateVerify: 64 spaces, the context string,
+ * a zero byte, then Transcript-Hash(Handshake Context, Certificate).
+ */
+export function certificateVerifyContent(side: 'client' | 'server', transcriptHash: Uint8Array): Uint8Array {
+  return concatBytes(spaces, side === 'server' ? serverContext : clientContext, Uint8Array.of(0), transcriptHash);
+}
+
+/**
+ * Signature schemes allowed in TLS 1.3 handshake signatures (RFC 8446 §4.2.3): no
+ * rsa_pkcs1_* (certificates only) and no SHA-1 or SHA-224.
+ */
+export function isTls13HandshakeScheme(scheme: number): boolean {
+  switch (scheme) {
+    case SignatureScheme.EcdsaSecp256r1Sha256:
+    case SignatureScheme.EcdsaSecp384r1Sha384:
+    case SignatureScheme.EcdsaSecp521r1Sha512:
+    case SignatureScheme.RsaPssRsaeSha256:
+    case SignatureScheme.RsaPssRsaeSha384:
+    case SignatureScheme.RsaPssRsaeSha512:
+    case SignatureScheme.RsaPssPssSha256:
+    case SignatureScheme.RsaPssPssSha384:
+    case SignatureScheme.RsaPssPssSha512:
+    case SignatureScheme.Ed25519:
+    case SignatureScheme.Ed448:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function schemeName(scheme: number): string {
+  return codePointName(SignatureScheme, scheme);
+}
+
+/**
+ * RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
+ * not send the corresponding extension requests ... Upon receiving such an extension, an
+ * endpoint MUST abort the handshake with an unsupported_extension alert."
+ */
+export function rejectUnsolicited(offered: ReadonlySet<number>, received: readonly number[], message: string): void {
+  for (const t of received) {
+    if (!offered.has(t)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', `${message} carries ${extensionName(t)}, which we did not offer`);
+    }
+  }
+}
+
+/** The extension types a client offers that the server may echo in EncryptedExtensions. */
+export const alwaysAllowedInEncryptedExtensions: readonly number[] = [ExtensionType.SupportedGroups];

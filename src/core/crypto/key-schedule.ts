@@ -1,0 +1,310 @@
+/**
+ * The TLS 1.3 key schedule (RFC 8446 §7.1-7.5) over a provider `HashAlgorithm`.
+ *
+ * ```
+ *            0
+ *            |
+ *  PSK ->  HKDF-Extract = Early Secret      -> binder_key, c e traffic, e exp master
+ *            |  Derive-Secret(., "derived", "")
+ * (EC)DHE -> HKDF-Extract = Handshake Secret -> c hs traffic, s hs traffic
+ *            |  Derive-Secret(., "derived", "")
+ *     0 -> HKDF-Extract = Master Secret      -> c ap traffic, s ap traffic, exp master, res master
+ * ```
+ *
+ * Each stage is a class that consumes its secret to make the next (`EarlySecret` ->
+ * `HandshakeSecret` -> `MasterSecret`) and then zeroes it; JavaScript cannot promise that no
+ * copy survives (the provider and the GC may hold some), so this is hygiene, not a guarantee.
+ * Functions take transcript hashes (`Transcript-Hash(Messages)`), not messages. Returned
+ * secrets belong to the caller.
+ */
+import type { HashAlgorithm } from './provider.ts';
+import { TlsError } from '../errors.ts';
+import { constantTimeEqual, utf8 } from '../util.ts';
+
+const labelPrefix = utf8('tls13 ');
+const labelCache = new Map<string, Uint8Array>();
+
+function labelBytes(label: string): Uint8Array {
+  let b = labelCache.get(label);
+  if (b === undefined) {
+    b = utf8(label);
+    if (labelCache.size < 64) labelCache.set(label, b);
+  }
+  return b;
+}
+
+/**
+ * HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1):
+ * HKDF-Expand(Secret, HkdfLabel, Length) with
+ * `struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }`.
+ * `label` is given without the "tls13 " prefix; a `Uint8Array` label is taken as raw bytes.
+ * @throws ERR_TLS_INTERNAL for a label or context too long for HkdfLabel, or a length above 2^16-1.
+ */
+export function hkdfExpandLabel(hash: HashAlgorithm, secret: Uint8Array, label: string | Uint8Array, context: Uint8Array, length: number): Uint8Array {
+  const l = typeof label === 'string' ? labelBytes(label) : label;
+  const fullLabel = labelPrefix.length + l.length;
+  if (fullLabel > 255 || context.length > 255 || length > 0xffff || length < 0) {
+    throw new TlsError('ERR_TLS_INTERNAL', `HKDF-Expand-Label: label ${fullLabel} bytes (max 255), context ${context.length} bytes (max 255), length ${length} (max 65535)`);
+  }
+  const info = new Uint8Array(2 + 1 + fullLabel + 1 + context.length);
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info[2] = fullLabel;
+  info.set(labelPrefix, 3);
+  info.set(l, 3 + labelPrefix.length);
+  info[3 + fullLabel] = context.length;
+  info.set(context, 4 + fullLabel);
+  return hash.hkdfExpand(secret, info, length);
+}
+
+/** Derive-Secret(Secret, Label, Messages) given Transcript-Hash(Messages) (RFC 8446 §7.1). */
+export function deriveSecret(hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(hash, secret, label, transcriptHash, hash.outputLength);
+}
+
+const emptyHashes = new WeakMap<HashAlgorithm, Uint8Array>();
+
+/** Transcript-Hash("") = Hash(""), cached per algorithm. The result must not be modified. */
+export function emptyTranscriptHash(hash: HashAlgorithm): Uint8Array {
+  let h = emptyHashes.get(hash);
+  if (h === undefined) {
+    h = hash.digest(new Uint8Array(0));
+    emptyHashes.set(hash, h);
+  }
+  return h;
+}
+
+/** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
+export function finishedKey(hash: HashAlgorithm, baseKey: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(hash, baseKey, 'finished', new Uint8Array(0), hash.outputLength);
+}
+
+/**
+ * verify_data = HMAC(finished_key, Transcript-Hash(Handshake Context, Certificate*,
+ * CertificateVerify*)) (RFC 8446 §4.4.4). `baseKey` is the sender's handshake (or, after the
+ * handshake, application) traffic secret; for a PSK binder it is the binder key (§4.2.11.2).
+ */
+export function finishedVerifyData(hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+  const key = finishedKey(hash, baseKey);
+  const out = hash.hmac(key, transcriptHash);
+  key.fill(0);
+  return out;
+}
+
+/**
+ * Checks a received Finished (or binder) in constant time (RFC 8446 §4.4.4: "Recipients of
+ * Finished messages MUST verify that the contents are correct").
+ */
+export function verifyFinished(hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array, received: Uint8Array): boolean {
+  return constantTimeEqual(finishedVerifyData(hash, baseKey, transcriptHash), received);
+}
+
+/** A record-protection key and IV. */
+export interface TrafficKeys {
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+}
+
+/**
+ * [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length) and
+ * [sender]_write_iv = HKDF-Expand-Label(Secret, "iv", "", iv_length) (RFC 8446 §7.3).
+ * QUIC (RFC 9001 §5.1) uses the same derivation with `labels` "quic key" / "quic iv".
+ */
+export function trafficKeys(hash: HashAlgorithm, trafficSecret: Uint8Array, keyLength: number, ivLength = 12, labels: { readonly key: string; readonly iv: string } = defaultKeyLabels): TrafficKeys {
+  const empty = new Uint8Array(0);
+  return {
+    key: hkdfExpandLabel(hash, trafficSecret, labels.key, empty, keyLength),
+    iv: hkdfExpandLabel(hash, trafficSecret, labels.iv, empty, ivLength),
+  };
+}
+const defaultKeyLabels = { key: 'key', iv: 'iv' } as const;
+
+/**
+ * application_traffic_secret_N+1 = HKDF-Expand-Label(application_traffic_secret_N,
+ * "traffic upd", "", Hash.length) (RFC 8446 §7.2, KeyUpdate).
+ */
+export function nextTrafficSecret(hash: HashAlgorithm, trafficSecret: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(hash, trafficSecret, 'traffic upd', new Uint8Array(0), hash.outputLength);
+}
+
+/**
+ * The PSK of a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption",
+ * ticket_nonce, Hash.length) (RFC 8446 §4.6.1).
+ */
+export function resumptionPsk(hash: HashAlgorithm, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(hash, resumptionMasterSecret, 'resumption', ticketNonce, hash.outputLength);
+}
+
+/**
+ * TLS-Exporter(label, context_value, key_length) = HKDF-Expand-Label(Derive-Secret(Secret,
+ * label, ""), "exporter", Hash(context_value), key_length) (RFC 8446 §7.5), where Secret is
+ * the exporter_master_secret or early_exporter_master_secret. "No context" and an empty
+ * context are the same in TLS 1.3.
+ * @throws ERR_TLS_INTERNAL when the label is too long (RFC 8446 §7.1 caps it at 249 bytes).
+ */
+export function exportKeyingMaterial(hash: HashAlgorithm, exporterSecret: Uint8Array, label: string | Uint8Array, context: Uint8Array, length: number): Uint8Array {
+  const l = typeof label === 'string' ? utf8(label) : label;
+  const derived = hkdfExpandLabel(hash, exporterSecret, l, emptyTranscriptHash(hash), hash.outputLength);
+  const out = hkdfExpandLabel(hash, derived, 'exporter', hash.digest(context), length);
+  derived.fill(0);
+  return out;
+}
+
+/** Which binder key a PSK uses (RFC 8446 §7.1): external PSKs and resumption PSKs differ. */
+export type PskKind = 'external' | 'resumption';
+
+function consumed(stage: string): TlsError {
+  return new TlsError('ERR_TLS_INTERNAL', `key schedule: the ${stage} was already consumed by the next stage`);
+}
+
+/**
+ * The Early Secret stage: HKDF-Extract(0, PSK), with HashLen zeros when there is no PSK
+ * (RFC 8446 §7.1). Makes binder keys and binders, client_early_traffic_secret and
+ * early_exporter_master_secret, then `intoHandshakeSecret()`.
+ */
+export class EarlySecret {
+  readonly hash: HashAlgorithm;
+  readonly #secret: Uint8Array;
+  #used = false;
+
+  /** @param psk the PSK, or null for a full handshake (then HashLen zeros are used). */
+  constructor(hash: HashAlgorithm, psk: Uint8Array | null) {
+    this.hash = hash;
+    this.#secret = hash.hkdfExtract(new Uint8Array(hash.outputLength), psk ?? new Uint8Array(hash.outputLength));
+  }
+
+  #get(): Uint8Array {
+    if (this.#used) throw consumed('early secret');
+    return this.#secret;
+  }
+
+  /** binder_key = Derive-Secret(., "ext binder" | "res binder", "") (RFC 8446 §7.1). */
+  binderKey(kind: PskKind): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), kind === 'external' ? 'ext binder' : 'res binder', emptyTranscriptHash(this.hash));
+  }
+
+  /**
+   * The PSK binder: computed like Finished with the binder key as BaseKey, over
+   * Transcript-Hash(Truncate(ClientHello1)) — or, after a HelloRetryRequest, over
+   * ClientHello1, HelloRetryRequest and Truncate(ClientHello2) (RFC 8446 §4.2.11.2).
+   */
+  binder(kind: PskKind, partialTranscriptHash: Uint8Array): Uint8Array {
+    const key = this.binderKey(kind);
+    const out = finishedVerifyData(this.hash, key, partialTranscriptHash);
+    key.fill(0);
+    return out;
+  }
+
+  /** Checks a received binder in constant time (server side, RFC 8446 §4.2.11.2). */
+  verifyBinder(kind: PskKind, partialTranscriptHash: Uint8Array, received: Uint8Array): boolean {
+    return constantTimeEqual(this.binder(kind, partialTranscriptHash), received);
+  }
+
+  /** client_early_traffic_secret = Derive-Secret(., "c e traffic", ClientHello) (0-RTT). */
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 'c e traffic', clientHelloHash);
+  }
+
+  /** early_exporter_master_secret = Derive-Secret(., "e exp master", ClientHello). */
+  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 'e exp master', clientHelloHash);
+  }
+
+  /**
+   * Handshake Secret = HKDF-Extract(Derive-Secret(Early, "derived", ""), (EC)DHE), with HashLen
+   * zeros for psk_ke (no (EC)DHE). Zeroes and consumes this stage.
+   */
+  intoHandshakeSecret(sharedSecret: Uint8Array | null): HandshakeSecret {
+    const derived = deriveSecret(this.hash, this.#get(), 'derived', emptyTranscriptHash(this.hash));
+    const secret = this.hash.hkdfExtract(derived, sharedSecret ?? new Uint8Array(this.hash.outputLength));
+    derived.fill(0);
+    this.#secret.fill(0);
+    this.#used = true;
+    return new HandshakeSecret(this.hash, secret);
+  }
+}
+
+/** The Handshake Secret stage: the handshake traffic secrets, then `intoMasterSecret()`. */
+export class HandshakeSecret {
+  readonly hash: HashAlgorithm;
+  readonly #secret: Uint8Array;
+  #used = false;
+
+  /** Usually made by `EarlySecret.intoHandshakeSecret`; takes ownership of `secret`. */
+  constructor(hash: HashAlgorithm, secret: Uint8Array) {
+    this.hash = hash;
+    this.#secret = secret;
+  }
+
+  #get(): Uint8Array {
+    if (this.#used) throw consumed('handshake secret');
+    return this.#secret;
+  }
+
+  /** client_handshake_traffic_secret = Derive-Secret(., "c hs traffic", ClientHello...ServerHello). */
+  clientHandshakeTrafficSecret(helloHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 'c hs traffic', helloHash);
+  }
+
+  /** server_handshake_traffic_secret = Derive-Secret(., "s hs traffic", ClientHello...ServerHello). */
+  serverHandshakeTrafficSecret(helloHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 's hs traffic', helloHash);
+  }
+
+  /** Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0). Zeroes and consumes this stage. */
+  intoMasterSecret(): MasterSecret {
+    const derived = deriveSecret(this.hash, this.#get(), 'derived', emptyTranscriptHash(this.hash));
+    const secret = this.hash.hkdfExtract(derived, new Uint8Array(this.hash.outputLength));
+    derived.fill(0);
+    this.#secret.fill(0);
+    this.#used = true;
+    return new MasterSecret(this.hash, secret);
+  }
+}
+
+/**
+ * The Master Secret stage: application traffic secrets, exporter and resumption master
+ * secrets. Call `wipe()` once the resumption master secret has been derived.
+ */
+export class MasterSecret {
+  readonly hash: HashAlgorithm;
+  readonly #secret: Uint8Array;
+  #used = false;
+
+  /** Usually made by `HandshakeSecret.intoMasterSecret`; takes ownership of `secret`. */
+  constructor(hash: HashAlgorithm, secret: Uint8Array) {
+    this.hash = hash;
+    this.#secret = secret;
+  }
+
+  #get(): Uint8Array {
+    if (this.#used) throw consumed('master secret');
+    return this.#secret;
+  }
+
+  /** client_application_traffic_secret_0 = Derive-Secret(., "c ap traffic", ClientHello...server Finished). */
+  clientApplicationTrafficSecret(serverFinishedHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 'c ap traffic', serverFinishedHash);
+  }
+
+  /** server_application_traffic_secret_0 = Derive-Secret(., "s ap traffic", ClientHello...server Finished). */
+  serverApplicationTrafficSecret(serverFinishedHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 's ap traffic', serverFinishedHash);
+  }
+
+  /** exporter_master_secret = Derive-Secret(., "exp master", ClientHello...server Finished). */
+  exporterMasterSecret(serverFinishedHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 'exp master', serverFinishedHash);
+  }
+
+  /** resumption_master_secret = Derive-Secret(., "res master", ClientHello...client Finished). */
+  resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.hash, this.#get(), 'res master', clientFinishedHash);
+  }
+
+  /** Zeroes the master secret; later calls throw ERR_TLS_INTERNAL. */
+  wipe(): void {
+    this.#secret.fill(0);
+    this.#used = true;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Splits the received byte stream into records (RFC 8446 §5.1, RFC 5246 §6.2.1), whatever the
+ * chunking, inside one bounded buffer.
+ */
+import { TlsDecodeError, TlsUsageError, type TlsError } from '../errors.ts';
+import {
+  InboundOpaqueRecord,
+  MAX_CIPHERTEXT_LENGTH,
+  MAX_WIRE_RECORD_LENGTH,
+  RECORD_HEADER_LENGTH,
+  isKnownContentType,
+} from './record.ts';
+
+/** Default buffer: two maximal records, so a full record plus the start of the next fit. */
+export const DEFAULT_DEFRAMER_CAPACITY = 2 * MAX_WIRE_RECORD_LENGTH;
+
+/**
+ * Reassembles records from received bytes.
+ *
+ * `write()` copies what fits into a fixed buffer (never grown); `next()` returns the next
+ * complete record or `null` when more bytes are needed. Header fields are checked as soon as
+ * their bytes arrive, so an oversized length is refused before its body is buffered. After an
+ * error the deframer is failed: `next()` throws the same error again and `write()` accepts
+ * nothing.
+ *
+ * ```ts
+ * const d = new RecordDeframer();
+ * let used = d.write(bytes);          // may be < bytes.length when the buffer is full
+ * for (let r = d.next(); r !== null; r = d.next()) handle(r); // r.payload valid until next call
+ * ```
+ */
+export class RecordDeframer {
+  private readonly buf: Uint8Array;
+  // invariant: 0 <= start <= end <= buf.length; bytes [start, end) are unconsumed.
+  private start: number;
+  private end: number;
+  private failed: TlsError | null;
+
+  /**
+   * @param capacity buffer size in bytes; at least one maximal record (5 + 2^14 + 256).
+   * @throws ERR_TLS_CONFIG for a smaller capacity.
+   */
+  constructor(capacity: number = DEFAULT_DEFRAMER_CAPACITY) {
+    if (!Number.isInteger(capacity) || capacity < MAX_WIRE_RECORD_LENGTH) {
+      throw new TlsUsageError('ERR_TLS_CONFIG', `deframer capacity ${capacity}: expected an integer >= ${MAX_WIRE_RECORD_LENGTH}`);
+    }
+    this.buf = new Uint8Array(capacity);
+    this.start = 0;
+    this.end = 0;
+    this.failed = null;
+  }
+
+  /**
+   * Copies as much of `data[offset, offset + length)` as fits; returns the number of bytes
+   * accepted (0 when the buffer is full of complete records not yet taken with `next()`, or
+   * after a failure). Invalidates payload views returned earlier.
+   */
+  write(data: Uint8Array, offset = 0, length: number = data.length - offset): number {
+    if (this.failed !== null || length <= 0) return 0;
+    const buf = this.buf;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    } else if (buf.length - this.end < length && this.start > 0) {
+      // Compact: move the unconsumed tail to the front (at most one partial record plus
+      // unread complete ones).
+      buf.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    const n = Math.min(length, buf.length - this.end);
+    if (n > 0) {
+      buf.set(n === data.length && offset === 0 ? data : data.subarray(offset, offset + n), this.end);
+      this.end += n;
+    }
+    return n;
+  }
+
+  /**
+   * The next complete record, or `null` when more bytes are needed. The record's payload is a
+   * view into this deframer's buffer, valid until the next `write()` or `next()`.
+   * @throws ERR_TLS_RECORD_BAD_TYPE (unexpected_message), ERR_TLS_RECORD_BAD_VERSION
+   *   (decode_error), ERR_TLS_RECORD_OVERFLOW (record_overflow).
+   */
+  next(): InboundOpaqueRecord | null {
+    if (this.failed !== null) throw this.failed;
+    const buf = this.buf;
+    const p = this.start;
+    const avail = this.end - p;
+    if (avail === 0) return null;
+    // Check each header field as soon as it is here: same verdict for any chunking.
+    const type = buf[p]!;
+    if (!isKnownContentType(type)) {
+      // RFC 8446 §5: an unexpected record type -> unexpected_message.
+      return this.fail(new TlsDecodeError('ERR_TLS_RECORD_BAD_TYPE', `record content type ${type}: expected 20..23 (RFC 8446 §5.1)`));
+    }
+    if (avail < 2) return null;
+    // RFC 8446 §5.1: legacy_record_version is 0x0303, or 0x0301 in the first ClientHello, and
+    // is otherwise ignored; we only insist on major version 3 (anything else is not TLS).
+    if (buf[p + 1] !== 0x03) {
+      return this.fail(new TlsDecodeError('ERR_TLS_RECORD_BAD_VERSION', `record version major byte 0x${buf[p + 1]!.toString(16).padStart(2, '0')}: expected 0x03`));
+    }
+    if (avail < RECORD_HEADER_LENGTH) return null;
+    const length = (buf[p + 3]! << 8) | buf[p + 4]!;
+    // RFC 8446 §5.2: longer than 2^14 + 256 -> record_overflow, decided before the body arrives.
+    // (RFC 5246 §6.2.3 allows 2^14 + 2048, but our AEAD records add at most 24 bytes.)
+    if (length > MAX_CIPHERTEXT_LENGTH) {
+      return this.fail(new TlsDecodeError('ERR_TLS_RECORD_OVERFLOW', `record length ${length}: expected at most ${MAX_CIPHERTEXT_LENGTH}`));
+    }
+    if (avail < RECORD_HEADER_LENGTH + length) return null;
+    const body = p + RECORD_HEADER_LENGTH;
+    this.start = body + length;
+    return new InboundOpaqueRecord(type, (buf[p + 1]! << 8) | buf[p + 2]!, buf.subarray(body, body + length));
+  }
+
+  /** Bytes buffered and not yet returned by `next()`. */
+  buffered(): number {
+    return this.end - this.start;
+  }
+
+  /** Bytes `write()` can accept right now (after compaction). */
+  freeSpace(): number {
+    return this.failed !== null ? 0 : this.buf.length - (this.end - this.start);
+  }
+
+  /**
+   * After `next()` returned null: true when a partial record is buffered, so the peer's stream
+   * ended mid-record if the transport closes now (a truncation, not a clean close).
+   */
+  hasPartialRecord(): boolean {
+    return this.end > this.start;
+  }
+
+  private fail(e: TlsError): never {
+    this.failed = e;
+    throw e;
+  }
+}

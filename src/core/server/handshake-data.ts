@@ -1,0 +1,62 @@
+/**
+ * What a TLS 1.3 server handshake carries from state to state.
+ */
+import type { ClientHello } from '../codec/client-hello.ts';
+import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
+import type { HandshakeSecret, MasterSecret } from '../crypto/key-schedule.ts';
+import { Transcript } from '../crypto/transcript.ts';
+import type { CertifiedKey, ServerConfig } from './config.ts';
+
+export class ServerHandshakeData {
+  readonly config: ServerConfig;
+  transcript: Transcript;
+  /** The client's random (key log lines are keyed by it). */
+  clientRandom: Uint8Array;
+  sessionIdEcho: Uint8Array;
+  /** The hello we answered (kept across a HelloRetryRequest to check ClientHello2). */
+  hello: ClientHello | null;
+  helloRetried: boolean;
+  /** The cookie we sent in the HelloRetryRequest, which ClientHello2 must echo. */
+  cookie: Uint8Array | null;
+  suite: Tls13CipherSuite | null;
+  group: KeyExchangeGroup | null;
+  sni: string | null;
+  alpn: Uint8Array | null;
+  certifiedKey: CertifiedKey | null;
+  signatureScheme: number | null;
+  handshakeSecret: HandshakeSecret | null;
+  clientHandshakeTrafficSecret: Uint8Array | null;
+  serverHandshakeTrafficSecret: Uint8Array | null;
+  master: MasterSecret | null;
+  clientApplicationTrafficSecret: Uint8Array | null;
+  exporterSecret: Uint8Array | null;
+  /** We sent a CertificateRequest. */
+  requestedClientCert: boolean;
+  peerCertificates: Uint8Array[];
+  peerSignatureScheme: number | null;
+
+  constructor(config: ServerConfig) {
+    this.config = config;
+    this.transcript = new Transcript(null);
+    this.clientRandom = new Uint8Array(32);
+    this.sessionIdEcho = new Uint8Array(0);
+    this.hello = null;
+    this.helloRetried = false;
+    this.cookie = null;
+    this.suite = null;
+    this.group = null;
+    this.sni = null;
+    this.alpn = null;
+    this.certifiedKey = null;
+    this.signatureScheme = null;
+    this.handshakeSecret = null;
+    this.clientHandshakeTrafficSecret = null;
+    this.serverHandshakeTrafficSecret = null;
+    this.master = null;
+    this.clientApplicationTrafficSecret = null;
+    this.exporterSecret = null;
+    this.requestedClientCert = false;
+    this.peerCertificates = [];
+    this.peerSignatureScheme = null;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The TLS 1.3 server after choosing its parameters: ServerHello and the encrypted flight
+ * (RFC 8446 §4.1.3, §4.3, §4.4), then the client's authentication and Finished.
+ */
+import { type Certificate, decodeCertificate, encodeCertificate, encodeCertificateRequest, emptyCertificateRequestExtensions } from '../codec/certificate.ts';
+import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
+import { HandshakeType, ProtocolVersion } from '../codec/codepoints.ts';
+import { emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
+import { decodeFinished, encodeFinished } from '../codec/finished.ts';
+import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
+import { emptyServerHelloExtensions, encodeServerHello } from '../codec/server-hello.ts';
+import { EarlySecret, finishedVerifyData, verifyFinished } from '../crypto/key-schedule.ts';
+import { TlsProtocolError } from '../errors.ts';
+import type { HandshakeContext } from '../conn/context.ts';
+import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
+import { Tls13Traffic } from '../conn/tls13-traffic.ts';
+import { certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
+import { fromUtf8 } from '../util.ts';
+import type { ServerHandshakeData } from './handshake-data.ts';
+
+const noEntryExtensions = () => ({ statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] });
+
+/**
+ * Sends ServerHello, then (under handshake keys) EncryptedExtensions, [CertificateRequest],
+ * Certificate, CertificateVerify and Finished; switches to application keys for sending.
+ */
+export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, clientShare: Uint8Array): Step {
+  const suite = hs.suite!;
+  const group = hs.group!;
+  const kx = group.startAndComplete(clientShare);
+
+  const shExt = emptyServerHelloExtensions();
+  shExt.supportedVersions = ProtocolVersion.TLSv1_3;
+  shExt.keyShare = { group: group.group, keyExchange: kx.publicShare };
+  const shBytes = encodeMessage(encodeServerHello, {
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random: cx.random(32),
+    legacySessionIdEcho: hs.sessionIdEcho,
+    cipherSuite: suite.suite,
+    legacyCompressionMethod: 0,
+    extensionsAbsent: false,
+    extensions: shExt,
+  });
+  hs.transcript.add(shBytes);
+  cx.sendHandshake(shBytes);
+  // D.4: compatibility CCS after ServerHello when the client sent a session id.
+  if (hs.sessionIdEcho.length > 0) cx.sendCompatCcs();
+
+  const helloHash = hs.transcript.current();
+  const handshakeSecret = new EarlySecret(suite.hash, null).intoHandshakeSecret(kx.sharedSecret);
+  const cHts = handshakeSecret.clientHandshakeTrafficSecret(helloHash);
+  const sHts = handshakeSecret.serverHandshakeTrafficSecret(helloHash);
+  hs.handshakeSecret = handshakeSecret;
+  hs.clientHandshakeTrafficSecret = cHts;
+  hs.serverHandshakeTrafficSecret = sHts;
+  cx.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.clientRandom, cHts);
+  cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.clientRandom, sHts);
+  cx.setTls13WriteKeys(suite, sHts);
+  cx.setTls13ReadKeys(suite, cHts);
+
+  const eeExt = emptyEncryptedExtensionsExtensions();
+  if (hs.alpn !== null) eeExt.alpn = hs.alpn;
+  // RFC 6066 §3: an empty server_name tells the client we used its SNI.
+  if (hs.sni !== null) eeExt.serverName = true;
+  const eeBytes = encodeMessage(encodeEncryptedExtensions, { extensions: eeExt });
+  hs.transcript.add(eeBytes);
+  cx.sendHandshake(eeBytes);
+
+  const verifier = hs.config.clientVerifier;
+  if (verifier !== null && verifier.offerClientAuth()) {
+    const crExt = emptyCertificateRequestExtensions();
+    crExt.signatureAlgorithms = verifier.supportedSchemes().filter(isTls13HandshakeScheme);
+    const hints = verifier.rootHintSubjects();
+    if (hints.length > 0) crExt.certificateAuthorities = hints.slice();
+    const crBytes = encodeMessage(encodeCertificateRequest, { certificateRequestContext: new Uint8Array(0), extensions: crExt });
+    hs.transcript.add(crBytes);
+    cx.sendHandshake(crBytes);
+    hs.requestedClientCert = true;
+  }
+
+  const ck = hs.certifiedKey!;
+  const certMsg: Certificate = {
+    certificateRequestContext: new Uint8Array(0),
+    certificateList: ck.chain.map((c) => ({ certData: c, extensions: noEntryExtensions() })),
+  };
+  const certBytes = encodeMessage(encodeCertificate, certMsg);
+  hs.transcript.add(certBytes);
+  cx.sendHandshake(certBytes);
+
+  const scheme = hs.signatureScheme!;
+  const content = certificateVerifyContent('server', hs.transcript.current());
+  return withResult(cx, ck.key.sign(scheme, content), (cx2, signature) => {
+    const cvBytes = encodeMessage(encodeCertificateVerify, { algorithm: scheme, signature });
+    hs.transcript.add(cvBytes);
+    cx2.sendHandshake(cvBytes);
+
+    const verifyData = finishedVerifyData(suite.hash, sHts, hs.transcript.current());
+    const finBytes = encodeMessage(encodeFinished, { verifyData });
+    hs.transcript.add(finBytes);
+    cx2.sendHandshake(finBytes);
+
+    const serverFinishedHash = hs.transcript.current();
+    const master = handshakeSecret.intoMasterSecret();
+    hs.handshakeSecret = null;
+    hs.master = master;
+    const cAts = master.clientApplicationTrafficSecret(serverFinishedHash);
+    const sAts = master.serverApplicationTrafficSecret(serverFinishedHash);
+    hs.clientApplicationTrafficSecret = cAts;
+    hs.exporterSecret = master.exporterMasterSecret(serverFinishedHash);
+    cx2.keyLog('CLIENT_TRAFFIC_SECRET_0', hs.clientRandom, cAts);
+    cx2.keyLog('SERVER_TRAFFIC_SECRET_0', hs.clientRandom, sAts);
+    cx2.keyLog('EXPORTER_SECRET', hs.clientRandom, hs.exporterSecret);
+    // §4.4.4: the server may send data right after its Finished (0.5-RTT).
+    cx2.setTls13WriteKeys(suite, sAts);
+    return hs.requestedClientCert ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs);
+  });
+}
+
+/** Waiting for the client's Certificate (RFC 8446 §4.4.2; may be empty). */
+export class ExpectClientCertificate implements HandshakeState {
+  readonly name = 'ExpectClientCertificate';
+  readonly established = false;
+  readonly hs: ServerHandshakeData;
+  constructor(hs: ServerHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const verifier = hs.config.clientVerifier!;
+    const cert = expectMessage(m, HandshakeType.Certificate, decodeCertificate);
+    hs.transcript.add(m.encoding);
+    if (cert.certificateRequestContext.length !== 0) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'client Certificate has a certificate_request_context we did not send (RFC 8446 §4.4.2)');
+    }
+    for (const entry of cert.certificateList) {
+      const ext = entry.extensions;
+      rejectUnsolicited(new Set(), [...ext.unknown, ...(ext.statusRequest !== null ? [5] : []), ...(ext.signedCertificateTimestamp !== null ? [18] : [])], 'client CertificateEntry');
+    }
+    if (cert.certificateList.length === 0) {
+      // §4.4.2.4: no certificate; certificate_required when authentication is mandatory.
+      if (verifier.clientAuthMandatory()) {
+        throw new TlsProtocolError('ERR_TLS_PEER_CERTIFICATE_REQUIRED', 'client sent no certificate, and this server requires one');
+      }
+      return new ExpectClientFinished(hs);
+    }
+    hs.peerCertificates = cert.certificateList.map((e) => e.certData.slice());
+    const result = verifier.verifyClientCertificate({
+      endEntity: hs.peerCertificates[0]!,
+      intermediates: hs.peerCertificates.slice(1),
+      now: cx.now(),
+    });
+    return withResult(cx, result, () => new ExpectClientCertificateVerify(hs));
+  }
+}
+
+/** Waiting for the client's CertificateVerify (RFC 8446 §4.4.3). */
+export class ExpectClientCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectClientCertificateVerify';
+  readonly established = false;
+  readonly hs: ServerHandshakeData;
+  constructor(hs: ServerHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const verifier = hs.config.clientVerifier!;
+    const cv = expectMessage(m, HandshakeType.CertificateVerify, decodeCertificateVerify);
+    const offered = verifier.supportedSchemes().filter(isTls13HandshakeScheme);
+    if (!offered.includes(cv.algorithm)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `client signed with ${schemeName(cv.algorithm)}, which our CertificateRequest did not offer`);
+    }
+    const content = certificateVerifyContent('client', hs.transcript.current());
+    hs.transcript.add(m.encoding);
+    hs.peerSignatureScheme = cv.algorithm;
+    const result = verifier.verifyTls13Signature(content, hs.peerCertificates[0]!, cv.algorithm, cv.signature.slice());
+    return withResult(cx, result, () => new ExpectClientFinished(hs));
+  }
+}
+
+/** Waiting for the client's Finished (RFC 8446 §4.4.4). */
+export class ExpectClientFinished implements HandshakeState {
+  readonly name = 'ExpectClientFinished';
+  readonly established = false;
+  readonly hs: ServerHandshakeData;
+  constructor(hs: ServerHandshakeData) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    const suite = hs.suite!;
+    const fin = expectMessage(m, HandshakeType.Finished, (b) => decodeFinished(b, suite.hash.outputLength));
+    if (!verifyFinished(suite.hash, hs.clientHandshakeTrafficSecret!, hs.transcript.current(), fin.verifyData)) {
+      throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', 'client Finished does not match the handshake transcript');
+    }
+    hs.transcript.add(m.encoding);
+    const resumptionSecret = hs.master!.resumptionMasterSecret(hs.transcript.current());
+    hs.master!.wipe();
+    cx.allowCompatCcs(false);
+    cx.setTls13ReadKeys(suite, hs.clientApplicationTrafficSecret!);
+    cx.handshakeComplete({
+      protocolVersion: 'TLSv1.3',
+      cipherSuite: suite.name,
+      cipherSuiteId: suite.suite,
+      group: hs.group?.name ?? null,
+      groupId: hs.group?.group ?? null,
+      alpn: hs.alpn === null ? null : fromUtf8(hs.alpn),
+      serverName: hs.sni,
+      peerCertificates: hs.peerCertificates,
+      peerSignatureScheme: hs.peerSignatureScheme,
+      resumed: false,
+      helloRetried: hs.helloRetried,
+    });
+    return new Tls13Traffic('server', suite, hs.exporterSecret!, resumptionSecret, hs.clientApplicationTrafficSecret!);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * `connect()`: a TLS client over TCP (or any Duplex), configured like node:tls but verified
+ * like rustls: the server's chain must reach a trust anchor and name the host.
+ */
+import * as net from 'node:net';
+import { appendFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import process from 'node:process';
+import { ClientConnection } from '../core/client/connection.ts';
+import { createClientConfig, type ClientConfig } from '../core/client/config.ts';
+import type { CryptoProvider, SigningKey } from '../core/crypto/provider.ts';
+import { ServerCertVerified, type ServerCertVerifier } from '../core/verify.ts';
+import { nodeCryptoProvider } from '../providers/node/index.ts';
+import { createServerVerifier } from '../webpki/index.ts';
+import { keyInput, readCertificates, type PemInput } from './pem.ts';
+import { TlsSocket } from './socket.ts';
+import { trustAnchors, type TrustStoreName } from './trust-store.ts';
+
+/** Options of `connect()`. */
+export interface ConnectOptions {
+  /** Host to connect to (DNS name or IP literal). Default `localhost`. */
+  readonly host?: string;
+  /** Port. Default 443. */
+  readonly port?: number;
+  /**
+   * The name the certificate must be valid for, and the SNI host name (never sent for IP
+   * literals). Default: `host`.
+   */
+  readonly servername?: string;
+  /** Trust anchors (PEM or DER); they replace the default roots. */
+  readonly ca?: PemInput;
+  /** Which roots to use when `ca` is absent. Default `'bundled'` (Node's Mozilla roots). */
+  readonly trustStore?: TrustStoreName;
+  readonly alpnProtocols?: readonly string[];
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** IANA names in preference order. */
+  readonly cipherSuites?: readonly string[];
+  /** Group names in preference order (`x25519`, `secp256r1`, ...). */
+  readonly groups?: readonly string[];
+  /** A connected (or connecting) transport to use instead of opening a TCP connection. */
+  readonly socket?: Duplex;
+  /**
+   * Receives NSS key log lines (secrets!). Default: append to the file named by the
+   * `SSLKEYLOGFILE` environment variable, when set.
+   */
+  readonly keyLog?: ((line: string) => void) | null;
+  /** Crypto provider. Default `nodeCryptoProvider`. */
+  readonly provider?: CryptoProvider;
+  /** Replaces certificate verification entirely (then `ca` and `trustStore` are unused). */
+  readonly verifier?: ServerCertVerifier;
+  /**
+   * Accept any server certificate chain: TESTS ONLY. The handshake signature is still checked
+   * against the presented certificate, so the peer must hold its key, but anyone can make one.
+   */
+  readonly dangerousAcceptAnyCertificate?: boolean;
+  /** A client certificate chain (PEM/DER) and its private key, sent when the server asks. */
+  readonly cert?: PemInput;
+  readonly key?: string | Uint8Array;
+  readonly passphrase?: string;
+  readonly allowHalfOpen?: boolean;
+  /** Fail the handshake after this many ms (0 = never). Default 120000, as node:tls. */
+  readonly handshakeTimeout?: number;
+  /** A prepared config (from `createClientConnectConfig`) to share across connections. */
+  readonly config?: ClientConfig;
+}
+
+/**
+ * Builds the engine's client config from `ConnectOptions` (roots are parsed once per process
+ * for the default stores; pass the result as `config` to share it across connections).
+ * @throws TlsError ERR_TLS_CONFIG* for bad options or certificates.
+ */
+export function createClientConnectConfig(options: ConnectOptions): ClientConfig {
+  const provider = options.provider ?? nodeCryptoProvider;
+  let verifier: ServerCertVerifier;
+  if (options.verifier !== undefined) {
+    verifier = options.verifier;
+  } else if (options.dangerousAcceptAnyCertificate === true) {
+    verifier = acceptAnyCertificate(provider);
+  } else {
+    const roots = options.ca !== undefined ? readCertificates(options.ca, '"ca"') : trustAnchors(options.trustStore ?? 'bundled');
+    verifier = createServerVerifier({ roots, signatures: provider.signatures });
+  }
+  let clientCertificate: { chain: readonly Uint8Array[]; key: SigningKey } | null = null;
+  if (options.cert !== undefined && options.key !== undefined) {
+    clientCertificate = { chain: readCertificates(options.cert, '"cert"'), key: provider.loadSigningKey(keyInput(options.key), options.passphrase) };
+  }
+  const keyLog = options.keyLog !== undefined ? options.keyLog : keyLogFromEnv();
+  return createClientConfig({
+    provider,
+    verifier,
+    clientCertificate,
+    keyLog,
+    ...(options.alpnProtocols !== undefined ? { alpnProtocols: options.alpnProtocols } : {}),
+    ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
+    ...(options.maxVersion !== undefined ? { maxVersion: options.maxVersion } : {}),
+    ...(options.cipherSuites !== undefined ? { cipherSuites: options.cipherSuites } : {}),
+    ...(options.groups !== undefined ? { groups: options.groups } : {}),
+  });
+}
+
+/**
+ * Opens a TLS connection. `callback` is added as a 'secureConnect' listener. Errors (including
+ * configuration errors) are emitted as 'error' with a `TlsError`.
+ * @example
+ * const s = connect({ host: 'example.com', port: 443, alpnProtocols: ['http/1.1'] }, () => {
+ *   console.log(s.negotiated?.protocolVersion);
+ *   s.end('GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+ * });
+ */
+export function connect(options: ConnectOptions, callback?: () => void): TlsSocket {
+  const host = options.host ?? 'localhost';
+  const serverName = options.servername ?? stripBrackets(host);
+  const config = options.config ?? createClientConnectConfig(options);
+  const connection = new ClientConnection(config, serverName);
+  const transport = options.socket ?? net.connect({ host: stripBrackets(host), port: options.port ?? 443, allowHalfOpen: true });
+  const socket = new TlsSocket({
+    connection,
+    transport,
+    allowHalfOpen: options.allowHalfOpen ?? false,
+    handshakeTimeout: options.handshakeTimeout ?? 120_000,
+  });
+  if (callback !== undefined) socket.once('secureConnect', callback);
+  return socket;
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** The key log sink `SSLKEYLOGFILE` asks for, or null. Writes are appended synchronously. */
+export function keyLogFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ((line: string) => void) | null {
+  const path = env['SSLKEYLOGFILE'];
+  if (path === undefined || path === '') return null;
+  return (line: string) => {
+    appendFileSync(path, line.endsWith('\n') ? line : line + '\n', { mode: 0o600 });
+  };
+}
+
+let warned = false;
+
+/** A verifier that accepts any chain but still checks the handshake signature (tests only). */
+function acceptAnyCertificate(provider: CryptoProvider): ServerCertVerifier {
+  if (!warned) {
+    warned = true;
+    // Says that verification is off; never prints certificates or keys.
+    process.emitWarning('typetls: dangerousAcceptAnyCertificate is set: server certificates are not verified', { code: 'TYPETLS_DANGEROUS_NO_VERIFY' });
+  }
+  const inner = createServerVerifier({ roots: [], signatures: provider.signatures });
+  return {
+    verifyServerCertificate: (input) => ServerCertVerified.assertion([input.endEntity, ...input.intermediates]),
+    verifyTls13Signature: (m, ee, scheme, sig) => inner.verifyTls13Signature(m, ee, scheme, sig),
+    verifyTls12Signature: (m, ee, scheme, sig) => inner.verifyTls12Signature(m, ee, scheme, sig),
+    supportedSchemes: () => inner.supportedSchemes(),
+  };
+}

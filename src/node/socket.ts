@@ -1,0 +1,361 @@
+/**
+ * `TlsSocket`: a `stream.Duplex` of plaintext over a `TlsConnection` and any transport Duplex
+ * (a `net.Socket` by default). It runs the driving loop of `src/core/conn/api.ts`: transport
+ * bytes go to `readTls`, `processNewPackets` runs, `writeTls` output goes to the transport and
+ * `readPlaintext` output is pushed to the readable side.
+ *
+ * Backpressure: when `push()` returns false the transport is paused until `_read()`; a
+ * `_write()` callback waits for the handshake and for the transport's 'drain'.
+ * Half-close: `end()` sends close_notify then ends the transport; a received close_notify ends
+ * the readable side (with `allowHalfOpen: false`, the default, we then end too).
+ */
+import { Buffer } from 'node:buffer';
+import { Duplex } from 'node:stream';
+import { TlsError, asTlsError, isTlsError } from '../core/errors.ts';
+import type { NegotiatedParameters, TlsConnection } from '../core/conn/api.ts';
+
+/** Options of `new TlsSocket()`. */
+export interface TlsSocketOptions {
+  /** The engine connection to drive (a `ClientConnection` or `ServerConnection`). */
+  readonly connection: TlsConnection;
+  /** The byte stream underneath, e.g. a `net.Socket`. */
+  readonly transport: Duplex;
+  /** Keep our writable side open after the peer's close_notify. Default false (as node:tls). */
+  readonly allowHalfOpen?: boolean;
+  /** Readable/writable high-water mark in bytes. Default 16 KiB (one full record). */
+  readonly highWaterMark?: number;
+  /** Fail the handshake with ERR_TLS_CLOSED after this many ms; 0 disables. Default 0. */
+  readonly handshakeTimeout?: number;
+}
+
+const kOwner = Symbol('typetls.socket');
+
+type TransportWithOwner = Duplex & { [kOwner]?: TlsSocket };
+
+/**
+ * A TLS connection as a Node stream. Events beyond `stream.Duplex`:
+ * - `'secureConnect'` (client) / `'secure'` (server): the handshake completed;
+ * - `'error'` with a `TlsError` (match on `code`); a fatal alert is flushed to the transport
+ *   before it is closed.
+ *
+ * Chunks read are `Buffer` views of bytes the engine handed over; they are not copied.
+ * @example
+ * const s = new TlsSocket({ connection: new ClientConnection(config, 'example.com'), transport: net.connect(443, 'example.com') });
+ * s.on('secureConnect', () => s.end('GET / HTTP/1.0\r\n\r\n'));
+ */
+export class TlsSocket extends Duplex {
+  /** The engine connection (for diagnostics; drive it only through this socket). */
+  readonly connection: TlsConnection;
+  /** The transport underneath. */
+  readonly transport: Duplex;
+  /** Always true: lets code written for node:tls tell a TLS socket apart. */
+  readonly encrypted = true;
+  // Driving-loop state, read and written by the module-level functions below (internal).
+  // Invariants: `_blocked` is true exactly while a user callback's Promise is pending;
+  // `_secureEstablished` flips once, when the handshake first completes; `_failed` once.
+  /** @internal */ _blocked = false;
+  /** @internal */ _secureEstablished = false;
+  /** @internal */ _failed = false;
+  /** @internal */ _readPaused = false;
+  /** @internal */ _peerClosed = false;
+  /** @internal The transport's readable side ended (TCP FIN). */
+  _transportEnded = false;
+  /** @internal A `_write`/`_final` callback waiting for the handshake or the transport's 'drain'. */
+  _pendingCallback: ((err?: Error | null) => void) | null = null;
+  /** @internal The pending callback is `_final`'s: send close_notify once the handshake is done. */
+  _pendingIsFinal = false;
+  private handshakeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: TlsSocketOptions) {
+    const hwm = options.highWaterMark ?? 16 * 1024;
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, readableHighWaterMark: hwm, writableHighWaterMark: hwm, decodeStrings: true });
+    this.connection = options.connection;
+    this.transport = options.transport;
+    const t = this.transport as TransportWithOwner;
+    t[kOwner] = this;
+    t.on('data', onTransportData);
+    t.on('end', onTransportEnd);
+    t.on('error', onTransportError);
+    t.on('close', onTransportClose);
+    t.on('drain', onTransportDrain);
+    if (options.handshakeTimeout !== undefined && options.handshakeTimeout > 0) {
+      this.handshakeTimer = setTimeout(onHandshakeTimeout, options.handshakeTimeout, this);
+      this.handshakeTimer.unref?.();
+    }
+    // The client's ClientHello is ready at once; the server waits for bytes.
+    process.nextTick(drive, this);
+  }
+
+  /** The negotiated ALPN protocol, or null (none negotiated, or still handshaking). */
+  get alpnProtocol(): string | null {
+    return this.connection.negotiated?.alpn ?? null;
+  }
+
+  /** Everything the handshake agreed on, or null while handshaking. */
+  get negotiated(): NegotiatedParameters | null {
+    return this.connection.negotiated;
+  }
+
+  /** True once the handshake has completed. */
+  get secure(): boolean {
+    return this._secureEstablished;
+  }
+
+  /** The peer's certificate chain as sent, end-entity first (DER); empty when none or still handshaking. */
+  getPeerCertificates(): readonly Uint8Array[] {
+    return this.connection.negotiated?.peerCertificates ?? [];
+  }
+
+  /** The transport's remote address, when it is a `net.Socket`. */
+  get remoteAddress(): string | undefined {
+    return (this.transport as { remoteAddress?: string }).remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return (this.transport as { remotePort?: number }).remotePort;
+  }
+
+  override _read(): void {
+    if (this._readPaused) {
+      this._readPaused = false;
+      this.transport.resume();
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    if (this._failed) {
+      callback(this.connection.error ?? new TlsError('ERR_TLS_USAGE_CLOSED', 'write after the connection failed'));
+      return;
+    }
+    try {
+      // The engine holds it until the handshake completes (api.ts step 5).
+      this.connection.writePlaintext(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    } catch (e) {
+      callback(asTlsError(e));
+      return;
+    }
+    this._pendingCallback = callback;
+    this._pendingIsFinal = false;
+    drive(this);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    if (this._failed) {
+      callback();
+      return;
+    }
+    // close_notify goes out once the handshake is done (see releasePending).
+    this._pendingCallback = callback;
+    this._pendingIsFinal = true;
+    drive(this);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.clearHandshakeTimer();
+    const t = this.transport;
+    if (err !== null && !this._failed) {
+      this._failed = true;
+      flushTls(this); // the engine's alert, if it produced one
+    }
+    const cb = this._pendingCallback;
+    this._pendingCallback = null;
+    if (cb !== null) cb(err ?? new TlsError('ERR_TLS_CLOSED', 'socket destroyed before the write completed'));
+    if (!t.destroyed) {
+      if (err !== null && t.writable && !t.writableEnded) {
+        // The alert must reach the peer before the transport closes: end, then destroy on finish.
+        t.once('finish', destroyTransport);
+        t.end();
+      } else {
+        t.destroy();
+      }
+    }
+    callback(err);
+  }
+
+  /** @internal */
+  clearHandshakeTimer(): void {
+    if (this.handshakeTimer !== null) {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+  }
+}
+
+// ---- module-level listeners and the driving loop (no per-chunk closures) ----
+
+function ownerOf(t: Duplex): TlsSocket | undefined {
+  return (t as TransportWithOwner)[kOwner];
+}
+
+function onTransportData(this: Duplex, chunk: Buffer | string): void {
+  const s = ownerOf(this);
+  if (s === undefined || s._failed || s.destroyed) return;
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+  const c = s.connection;
+  let off = 0;
+  try {
+    while (off < bytes.length) {
+      const n = c.readTls(off === 0 ? bytes : bytes.subarray(off));
+      off += n;
+      if (n === 0) {
+        // The engine's buffers are full: let it consume what it holds, then retry once.
+        if (s._blocked) {
+          fail(s, new TlsError('ERR_TLS_PEER_TOO_MANY_MESSAGES', `peer sent more than the engine buffers while a callback is pending (${bytes.length - off} bytes unread)`));
+          return;
+        }
+        drive(s); // processes what it holds and hands plaintext to the readable side
+        if (s._failed || s.destroyed) return;
+        const m = c.readTls(bytes.subarray(off));
+        if (m === 0) {
+          fail(s, new TlsError('ERR_TLS_INTERNAL', `engine accepted no bytes of ${bytes.length - off} after processing`));
+          return;
+        }
+        off += m;
+      }
+    }
+  } catch (e) {
+    fail(s, e);
+    return;
+  }
+  drive(s);
+}
+
+function onTransportEnd(this: Duplex): void {
+  const s = ownerOf(this);
+  if (s === undefined || s.destroyed) return;
+  s._transportEnded = true;
+  // Bytes still buffered in the engine (a pending callback) may hold the close_notify: the
+  // check runs at the end of the driving loop, once nothing is blocked.
+  drive(s);
+}
+
+function onTransportError(this: Duplex, err: Error): void {
+  const s = ownerOf(this);
+  if (s === undefined || s.destroyed) return;
+  s._failed = true;
+  s.destroy(isTlsError(err) ? err : new TlsError('ERR_TLS_CLOSED', `transport error: ${err.message}`, { cause: err }));
+}
+
+function onTransportClose(this: Duplex): void {
+  const s = ownerOf(this);
+  if (s === undefined || s.destroyed) return;
+  // After close_notify the readable side ends normally (and autoDestroy runs once the user has
+  // read it); anything else is an abrupt close.
+  if (s._peerClosed || (s._blocked && s._transportEnded)) return; // the end check runs when unblocked
+  fail(s, new TlsError('ERR_TLS_CLOSED', 'transport closed before close_notify'));
+}
+
+function onTransportDrain(this: Duplex): void {
+  const s = ownerOf(this);
+  if (s !== undefined) releasePending(s);
+}
+
+function onHandshakeTimeout(s: TlsSocket): void {
+  if (!s._secureEstablished && !s.destroyed) {
+    fail(s, new TlsError('ERR_TLS_CLOSED', 'handshake did not complete in time'));
+  }
+}
+
+function onUnblocked(s: TlsSocket): void {
+  s._blocked = false;
+  drive(s);
+}
+
+/** processNewPackets plus the blocked check; returns nothing, records failure on `s`. */
+function process1(s: TlsSocket): void {
+  const c = s.connection;
+  if (s._blocked) return;
+  let peerHasClosed = false;
+  try {
+    peerHasClosed = c.processNewPackets().peerHasClosed;
+  } catch (e) {
+    fail(s, e);
+    return;
+  }
+  const p = c.blockedOn();
+  if (p !== null) {
+    s._blocked = true;
+    // One closure per pending user callback, not per chunk (api.ts step 3).
+    p.then(() => onUnblocked(s), () => onUnblocked(s));
+  }
+  if (peerHasClosed) s._peerClosed = true;
+}
+
+/** One turn of the driving loop (api.ts steps 2-4). */
+function drive(s: TlsSocket): void {
+  if (s._failed || s.destroyed) return;
+  process1(s);
+  if (s._failed) return;
+  flushTls(s);
+  const c = s.connection;
+  if (!s._secureEstablished && !c.isHandshaking() && c.negotiated !== null) {
+    s._secureEstablished = true;
+    s.clearHandshakeTimer();
+    s.emit(c.side === 'client' ? 'secureConnect' : 'secure');
+    if (s.destroyed) return;
+  }
+  for (let p = c.readPlaintext(); p !== null; p = c.readPlaintext()) {
+    if (p.length === 0) continue;
+    if (!s.push(Buffer.from(p.buffer, p.byteOffset, p.length)) && !s._readPaused) {
+      s._readPaused = true;
+      s.transport.pause();
+    }
+  }
+  if (s._peerClosed && s.readable && !s.readableEnded) s.push(null);
+  if (s._transportEnded && !s._peerClosed && !s._blocked) {
+    // RFC 8446 §6.1: without close_notify the data may be truncated; never a clean end.
+    const what = s._secureEstablished ? 'without close_notify (the data may be truncated)' : 'during the handshake';
+    fail(s, new TlsError('ERR_TLS_CLOSED', `peer closed the transport ${what}, expected close_notify`));
+    return;
+  }
+  releasePending(s);
+}
+
+/** Sends everything the engine has for the transport; returns false when it asked us to wait. */
+function flushTls(s: TlsSocket): boolean {
+  const t = s.transport;
+  let ok = true;
+  for (let b = s.connection.writeTls(); b !== null; b = s.connection.writeTls()) {
+    if (t.destroyed || t.writableEnded) return false;
+    if (b.length > 0) ok = t.write(Buffer.from(b.buffer, b.byteOffset, b.length));
+  }
+  return ok;
+}
+
+/** Completes a waiting `_write`/`_final` once the handshake is done and the transport drained. */
+function releasePending(s: TlsSocket): void {
+  const cb = s._pendingCallback;
+  if (cb === null || s._failed) return;
+  const t = s.transport;
+  if (s.connection.isHandshaking()) return;
+  if (s._pendingIsFinal) {
+    s._pendingCallback = null;
+    try {
+      s.connection.sendCloseNotify();
+    } catch (e) {
+      cb(asTlsError(e));
+      return;
+    }
+    flushTls(s);
+    // close_notify is queued in the transport; ending it is the half-close (TCP FIN).
+    if (!t.writableEnded && !t.destroyed) t.end();
+    cb();
+    return;
+  }
+  if (t.writableNeedDrain) return;
+  s._pendingCallback = null;
+  cb();
+}
+
+/** Fails the connection: flush the alert the engine queued, then destroy with a TlsError. */
+function fail(s: TlsSocket, e: unknown): void {
+  if (s._failed || s.destroyed) return;
+  const err = asTlsError(e);
+  s._failed = true;
+  flushTls(s);
+  s.destroy(err);
+}
+
+function destroyTransport(this: Duplex): void {
+  this.destroy();
+}

@@ -1,0 +1,107 @@
+/**
+ * AEADs on node:crypto: AES-128-GCM, AES-256-GCM (RFC 5116, NIST SP 800-38D) and
+ * ChaCha20-Poly1305 (RFC 8439). The key is imported once as a `KeyObject`; node's `Cipher`
+ * cannot be reused after `final()`, so each record costs one cipher object (PLATFORM-NOTES).
+ */
+import { createCipheriv, createDecipheriv, createSecretKey, type CipherGCMTypes, type CipherChaCha20Poly1305Types, type KeyObject } from 'node:crypto';
+import type { AeadAlgorithm, AeadKey } from '../../core/crypto/provider.ts';
+import { TlsError } from '../../core/errors.ts';
+
+type NodeAeadName = CipherGCMTypes | CipherChaCha20Poly1305Types;
+
+const TAG_LENGTH = 16;
+const NONCE_LENGTH = 12;
+
+// Usage limits, in records (one record = one AEAD invocation of at most 2^14 + 256 bytes):
+// - AES-GCM confidentiality: RFC 8446 §5.5 "AES-GCM ... up to 2^24.5 full-size records";
+//   floor(2^24.5) = 23726566.
+// - AES-GCM integrity: 2^36 forgery attempts (RFC 9147 §4.5.3, from draft-irtf-cfrg-aead-limits).
+// - ChaCha20-Poly1305 confidentiality: RFC 8446 §5.5 says it is larger than the 2^64 sequence
+//   numbers; draft-irtf-cfrg-aead-limits gives 2^62 — clamped to 2^53-1 since limits are numbers.
+// - ChaCha20-Poly1305 integrity: 2^36 (RFC 9147 §4.5.3).
+const AES_GCM_CONFIDENTIALITY_LIMIT = 23726566;
+const INTEGRITY_LIMIT = 2 ** 36;
+const CHACHA_CONFIDENTIALITY_LIMIT = Number.MAX_SAFE_INTEGER;
+
+class NodeAeadKey implements AeadKey {
+  readonly cipher: NodeAeadName;
+  readonly key: KeyObject;
+  constructor(cipher: NodeAeadName, key: KeyObject) {
+    this.cipher = cipher;
+    this.key = key;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): void {
+    if (nonce.length !== NONCE_LENGTH) {
+      throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `AEAD seal: nonce is ${nonce.length} bytes, expected ${NONCE_LENGTH}`);
+    }
+    if (outOffset < 0 || out.length - outOffset < plaintext.length + TAG_LENGTH) {
+      throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `AEAD seal: output has ${out.length - outOffset} bytes at offset, needs ${plaintext.length + TAG_LENGTH}`);
+    }
+    // The overloads of createCipheriv are keyed on literal names; the union is one of them.
+    const c = createCipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    // `update` returns a fresh buffer before anything is written to `out`, so in-place is safe.
+    const ct = c.update(plaintext);
+    const rest = c.final();
+    out.set(ct, outOffset);
+    let o = outOffset + ct.length;
+    if (rest.length > 0) {
+      out.set(rest, o);
+      o += rest.length;
+    }
+    out.set(c.getAuthTag(), o);
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number {
+    const n = ciphertext.length - TAG_LENGTH;
+    if (n < 0 || nonce.length !== NONCE_LENGTH || outOffset < 0 || out.length - outOffset < n) return -1;
+    let pt: Buffer;
+    try {
+      const d = createDecipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+      d.setAuthTag(ciphertext.subarray(n));
+      d.setAAD(aad, { plaintextLength: n });
+      pt = d.update(ciphertext.subarray(0, n));
+      // final() throws when the tag does not verify; nothing has reached `out` yet, so no
+      // unauthenticated plaintext is ever released (RFC 5116 §2.2).
+      const rest = d.final();
+      if (rest.length > 0) pt = Buffer.concat([pt, rest]);
+    } catch {
+      return -1;
+    }
+    out.set(pt, outOffset);
+    return n;
+  }
+}
+
+class NodeAeadAlgorithm implements AeadAlgorithm {
+  readonly name: AeadAlgorithm['name'];
+  readonly keyLength: number;
+  readonly nonceLength = NONCE_LENGTH;
+  readonly tagLength = TAG_LENGTH;
+  readonly confidentialityLimit: number;
+  readonly integrityLimit: number;
+  readonly cipher: NodeAeadName;
+
+  constructor(name: AeadAlgorithm['name'], cipher: NodeAeadName, keyLength: number, confidentialityLimit: number, integrityLimit: number) {
+    this.name = name;
+    this.keyLength = keyLength;
+    this.confidentialityLimit = confidentialityLimit;
+    this.integrityLimit = integrityLimit;
+    this.cipher = cipher;
+  }
+
+  importKey(key: Uint8Array): AeadKey {
+    if (key.length !== this.keyLength) {
+      throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `${this.name}: key is ${key.length} bytes, expected ${this.keyLength}`);
+    }
+    return new NodeAeadKey(this.cipher, createSecretKey(key));
+  }
+}
+
+/** AES-128-GCM (RFC 5116 §5.1). */
+export const aes128Gcm: AeadAlgorithm = new NodeAeadAlgorithm('AES-128-GCM', 'aes-128-gcm', 16, AES_GCM_CONFIDENTIALITY_LIMIT, INTEGRITY_LIMIT);
+/** AES-256-GCM (RFC 5116 §5.2). */
+export const aes256Gcm: AeadAlgorithm = new NodeAeadAlgorithm('AES-256-GCM', 'aes-256-gcm', 32, AES_GCM_CONFIDENTIALITY_LIMIT, INTEGRITY_LIMIT);
+/** ChaCha20-Poly1305 (RFC 8439 §2.8). Not available in FIPS mode. */
+export const chacha20Poly1305: AeadAlgorithm = new NodeAeadAlgorithm('CHACHA20-POLY1305', 'chacha20-poly1305', 32, CHACHA_CONFIDENTIALITY_LIMIT, INTEGRITY_LIMIT);

@@ -1,0 +1,91 @@
+/**
+ * SHA-2 hashes, HMAC and HKDF on node:crypto (RFC 6234, RFC 2104, RFC 5869).
+ * HMAC keys go in as `KeyObject`s (PLATFORM-NOTES: a Buffer key costs extra per call on Node 24).
+ */
+import { createHash, createHmac, createSecretKey, type Hash } from 'node:crypto';
+import type { HashAlgorithm, HashContext, HashName } from '../../core/crypto/provider.ts';
+import { TlsError } from '../../core/errors.ts';
+
+/** Wraps a node `Buffer` result as a plain `Uint8Array` view (no copy). */
+function bytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+class NodeHashContext implements HashContext {
+  readonly h: Hash;
+  constructor(h: Hash) {
+    this.h = h;
+  }
+  update(data: Uint8Array): void {
+    this.h.update(data);
+  }
+  current(): Uint8Array {
+    // `copy()` keeps this context open: a transcript snapshot costs ~1.2 µs (PLATFORM-NOTES).
+    return bytes(this.h.copy().digest());
+  }
+  fork(): HashContext {
+    return new NodeHashContext(this.h.copy());
+  }
+}
+
+class NodeHashAlgorithm implements HashAlgorithm {
+  readonly name: HashName;
+  readonly outputLength: number;
+  constructor(name: HashName, outputLength: number) {
+    this.name = name;
+    this.outputLength = outputLength;
+  }
+
+  start(): HashContext {
+    return new NodeHashContext(createHash(this.name));
+  }
+
+  digest(data: Uint8Array): Uint8Array {
+    return bytes(createHash(this.name).update(data).digest());
+  }
+
+  hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
+    return bytes(createHmac(this.name, createSecretKey(key)).update(data).digest());
+  }
+
+  // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); "if not provided, [salt] is set to a string of
+  // HashLen zeros". HMAC zero-pads its key to the block size (RFC 2104 §2), so an empty key and
+  // HashLen zeros give the same PRK.
+  hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    return this.hmac(salt, ikm);
+  }
+
+  // RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L octets of T(1)|T(2)|...
+  hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const hashLen = this.outputLength;
+    if (!Number.isInteger(length) || length < 0 || length > 255 * hashLen) {
+      throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `HKDF-Expand: length ${length} is outside 0..${255 * hashLen}`);
+    }
+    const key = createSecretKey(prk);
+    const out = new Uint8Array(length);
+    const counter = new Uint8Array(1);
+    let prev: Buffer | null = null;
+    for (let i = 1, off = 0; off < length; i++) {
+      const m = createHmac(this.name, key);
+      if (prev !== null) m.update(prev);
+      m.update(info);
+      counter[0] = i;
+      m.update(counter);
+      prev = m.digest();
+      const n = Math.min(hashLen, length - off);
+      out.set(n === hashLen ? prev : prev.subarray(0, n), off);
+      off += n;
+    }
+    return out;
+  }
+}
+
+/** SHA-256 with HMAC and HKDF. */
+export const sha256: HashAlgorithm = new NodeHashAlgorithm('sha256', 32);
+/** SHA-384 with HMAC and HKDF. */
+export const sha384: HashAlgorithm = new NodeHashAlgorithm('sha384', 48);
+/** SHA-512 with HMAC and HKDF. */
+export const sha512: HashAlgorithm = new NodeHashAlgorithm('sha512', 64);
+
+/** The three hashes by name, as `CryptoProvider.hashes` wants them. */
+export const nodeHashes: Readonly<Record<HashName, HashAlgorithm>> = Object.freeze({ sha256, sha384, sha512 });
