@@ -3,7 +3,8 @@
  * The `typetls` command: `server`, `client`, `verify`, `demo`. Parsing and printing only; the
  * work is done by the public API (STYLE §1: cli → node → core, webpki, providers).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { parseClientArgs, parseServerArgs, UsageError, clientUsage, serverUsage } from './args.ts';
 import { errorLine } from './describe.ts';
@@ -75,9 +76,18 @@ export const processIo: CliIo = {
   env: process.env,
 };
 
-// Run when executed as the bin (not when imported by tests).
-const invoked = process.argv[1];
-if (invoked !== undefined && /(?:^|[/\\])main\.(?:ts|js)$/.test(invoked)) {
+/** True when this module is the program (also through the npm bin symlink), not imported. */
+function isEntryPoint(): boolean {
+  const invoked = process.argv[1];
+  if (invoked === undefined) return false;
+  try {
+    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main(process.argv.slice(2), processIo).then((code) => {
     process.exitCode = code;
     // stdin (client mode) may keep the loop alive: exit once stdout and stderr are flushed.

@@ -11,7 +11,7 @@ import { createClientConfig, type ClientConfig } from '../core/client/config.ts'
 import type { CryptoProvider, SigningKey } from '../core/crypto/provider.ts';
 import { ServerCertVerified, type ServerCertVerifier } from '../core/verify.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
-import { createServerVerifier } from '../webpki/index.ts';
+import { createServerVerifier, trustAnchorFromCertificate } from '../webpki/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
 import { TlsSocket } from './socket.ts';
 import { trustAnchors, type TrustStoreName } from './trust-store.ts';
@@ -77,9 +77,10 @@ export function createClientConnectConfig(options: ConnectOptions): ClientConfig
     verifier = options.verifier;
   } else if (options.dangerousAcceptAnyCertificate === true) {
     verifier = acceptAnyCertificate(provider);
+  } else if (options.ca !== undefined) {
+    verifier = caVerifier(provider, options.ca);
   } else {
-    const roots = options.ca !== undefined ? readCertificates(options.ca, '"ca"') : trustAnchors(options.trustStore ?? 'bundled');
-    verifier = createServerVerifier({ roots, signatures: provider.signatures });
+    verifier = storeVerifier(provider, options.trustStore ?? 'bundled');
   }
   let clientCertificate: { chain: readonly Uint8Array[]; key: SigningKey } | null = null;
   if (options.cert !== undefined && options.key !== undefined) {
@@ -135,6 +136,53 @@ export function keyLogFromEnv(env: Readonly<Record<string, string | undefined>> 
   return (line: string) => {
     appendFileSync(path, line.endsWith('\n') ? line : line + '\n', { mode: 0o600 });
   };
+}
+
+// Building a verifier parses every anchor (~20-50 ms for 145 roots): share them, keyed by
+// provider and store, or by the `ca` text (a few entries). PLATFORM-NOTES: parse anchors once.
+const storeVerifiers = new WeakMap<CryptoProvider, Map<TrustStoreName, ServerCertVerifier>>();
+const caVerifiers = new WeakMap<CryptoProvider, Map<string, ServerCertVerifier>>();
+const maxCachedCa = 16;
+
+function storeVerifier(provider: CryptoProvider, store: TrustStoreName): ServerCertVerifier {
+  let m = storeVerifiers.get(provider);
+  if (m === undefined) storeVerifiers.set(provider, (m = new Map()));
+  let v = m.get(store);
+  if (v === undefined) {
+    v = createServerVerifier({ roots: usableAnchors(trustAnchors(store)), signatures: provider.signatures });
+    m.set(store, v);
+  }
+  return v;
+}
+
+function caVerifier(provider: CryptoProvider, ca: PemInput): ServerCertVerifier {
+  if (typeof ca !== 'string') return createServerVerifier({ roots: readCertificates(ca, '"ca"'), signatures: provider.signatures });
+  let m = caVerifiers.get(provider);
+  if (m === undefined) caVerifiers.set(provider, (m = new Map()));
+  let v = m.get(ca);
+  if (v === undefined) {
+    v = createServerVerifier({ roots: readCertificates(ca, '"ca"'), signatures: provider.signatures });
+    if (m.size >= maxCachedCa) m.delete(m.keys().next().value!);
+    m.set(ca, v);
+  }
+  return v;
+}
+
+/**
+ * The roots of a platform or bundled store that webpki accepts as anchors: one malformed root
+ * in a store of hundreds must not stop every connection (the user's own `ca` is not filtered).
+ */
+function usableAnchors(roots: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const r of roots) {
+    try {
+      trustAnchorFromCertificate(r);
+      out.push(r);
+    } catch {
+      // skipped: not usable as a trust anchor
+    }
+  }
+  return out;
 }
 
 let warned = false;

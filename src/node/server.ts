@@ -11,6 +11,7 @@ import { isTlsError, TlsError } from '../core/errors.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
 import { TlsSocket } from './socket.ts';
+import { createSniResolver } from '../webpki/sni-resolver.ts';
 import { keyLogFromEnv } from './connect.ts';
 
 /** A certificate chain and its private key, as PEM (or DER). */
@@ -69,7 +70,10 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     certificates,
     keyLog,
     clientVerifier: options.clientVerifier ?? null,
-    ...(options.resolveCertificate !== undefined ? { resolveCertificate: options.resolveCertificate } : {}),
+    // Several certificates: pick by SNI (webpki parses their names once).
+    ...(options.resolveCertificate !== undefined
+      ? { resolveCertificate: options.resolveCertificate }
+      : certificates.length > 1 ? { resolveCertificate: createSniResolver(certificates) } : {}),
     ...(options.alpnProtocols !== undefined ? { alpnProtocols: options.alpnProtocols } : {}),
     ...(options.cipherSuites !== undefined ? { cipherSuites: options.cipherSuites } : {}),
     ...(options.groups !== undefined ? { groups: options.groups } : {}),

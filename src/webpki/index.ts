@@ -19,3 +19,6 @@ export {
   verifyCertificateChain, createServerVerifier, createClientVerifier,
   type ChainVerificationOptions, type CertificateUsage, type ServerVerifierOptions, type ClientVerifierOptions,
 } from './verifiers.ts';
+export { createSniResolver } from './sni-resolver.ts';
+export { parseCrl, parseCrlsFromPem, RevocationReason, revocationReasonName, type CertRevocationList, type RevokedCertificate, type IssuingDistributionPoint } from './crl.ts';
+export { createCrlChecker } from './revocation.ts';

@@ -80,6 +80,11 @@ export function makeTempDir(prefix = 'typetls-'): string {
   return d;
 }
 
+/** Adds a temp dir made elsewhere (say by `OpenSslPki`) to the cleanup and exit safety net. */
+export function trackTempDir(dir: string): void {
+  tempDirs.add(dir);
+}
+
 /** Removes a temp dir made by `makeTempDir` now. */
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
@@ -576,8 +581,32 @@ export interface OpensslServerReport {
   sni: string | null;
   /** "Switching server context." printed: the SNI certificate was chosen. */
   switchedContext: boolean;
-  /** Number of "KEYUPDATE" lines (key updates received and handled). */
-  keyUpdatesReceived: number;
+  /** KeyUpdate messages sent and received, in order (needs `trace`). */
+  keyUpdates: TracedKeyUpdate[];
+}
+
+/** A KeyUpdate seen in `-trace` output. */
+export interface TracedKeyUpdate {
+  dir: 'sent' | 'received';
+  /** update_requested (true) or update_not_requested (false). */
+  requested: boolean;
+}
+
+/** The KeyUpdate messages in the `-trace` output of s_server or s_client, in order. */
+export function parseTraceKeyUpdates(out: string): TracedKeyUpdate[] {
+  const found: TracedKeyUpdate[] = [];
+  let dir: 'sent' | 'received' | null = null;
+  const lines = out.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const rec = /^(Sent|Received) Record$/.exec(line);
+    if (rec) dir = rec[1] === 'Sent' ? 'sent' : 'received';
+    else if (dir !== null && /^\s+KeyUpdate, Length=1$/.test(line)) {
+      const next = lines[i + 1] ?? '';
+      if (/update_(?:not_)?requested/.test(next)) found.push({ dir, requested: !/not_requested/.test(next) });
+    }
+  }
+  return found;
 }
 
 /** Parses the output of a non-quiet `openssl s_server` that handled one connection. */
@@ -597,7 +626,7 @@ export function parseOpensslServerOutput(out: string): OpensslServerReport {
     clientAlpn: clientAlpn === null ? [] : clientAlpn.split(',').map((s) => s.trim()),
     sni: m(/^Hostname in TLS extension: "(.*)"$/m),
     switchedContext: /^Switching server context\.$/m.test(out),
-    keyUpdatesReceived: out.match(/^KEYUPDATE$/gm)?.length ?? 0,
+    keyUpdates: parseTraceKeyUpdates(out),
   };
 }
 

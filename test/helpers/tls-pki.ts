@@ -2,8 +2,10 @@
  * The PKI the interop suites share, built on `pki-openssl.ts`: one ECDSA P-256 root, one
  * intermediate, and a server leaf per key type (RSA-2048, ECDSA P-256, ECDSA P-384, Ed25519),
  * each valid for `localhost`, `<kind>.typetls.test` and 127.0.0.1, plus an SNI leaf valid only
- * for `sni.typetls.test`. Leaves are sent with the intermediate (`chainPath`).
+ * for `sni.typetls.test`. Leaves are sent with the intermediate (`chainPath`). The directory is
+ * also registered with the peers harness, so it goes even when a test process is terminated.
  */
+import { trackTempDir } from './peers.ts';
 import { OpenSslPki, type CertificateAuthority, type IssuedCertificate, type KeyType } from './pki-openssl.ts';
 
 /** Server certificate key types, in the order the interop matrix runs them. */
@@ -43,6 +45,7 @@ export interface InteropPki {
 /** Builds the interop PKI in a temp dir (about 1 s, RSA key generation dominating). */
 export function makeInteropPki(): InteropPki {
   const pki = OpenSslPki.create();
+  trackTempDir(pki.dir); // removed at exit / SIGTERM even if a test forgets cleanup()
   try {
     const root = pki.makeCa({ name: 'typetls interop root', keyType: 'ecdsa-p256' });
     const intermediate = pki.makeCa({ name: 'typetls interop intermediate', keyType: 'ecdsa-p256', issuer: root, pathLen: 0 });

@@ -9,6 +9,7 @@ import {
   nodeTlsConnect,
   parseOpensslClientOutput,
   parseOpensslServerOutput,
+  parseTraceKeyUpdates,
   readAll,
   readBytes,
   runOpensslClient,
@@ -120,9 +121,18 @@ describe('openssl s_server <-> openssl s_client', () => {
       await client.write('two\n');
       await server.waitForOutput(/^two$/m);
       await server.write('k\n');
-      await client.waitForOutput(/KeyUpdate, Length=1\s+update_not_requested/);
+      await server.waitForOutput(/SSL_do_handshake -> 1/);
       await server.write('three\n');
       await client.waitForOutput(/^three$/m);
+      // Client: K (update_requested) sent, then the server's KeyUpdates received. OpenSSL folds
+      // its pending reply to K and the k command into one KeyUpdate when both are due (seen).
+      const c = parseTraceKeyUpdates(client.output());
+      const s = parseOpensslServerOutput(server.output()).keyUpdates;
+      assert.deepEqual(c[0], { dir: 'sent', requested: true });
+      assert.deepEqual(s[0], { dir: 'received', requested: true });
+      assert.ok(c.length >= 2, JSON.stringify(c));
+      assert.deepEqual(c.slice(1), s.slice(1).map((k) => ({ dir: 'received', requested: k.requested })));
+      assert.ok(s.slice(1).every((k) => k.dir === 'sent' && !k.requested), JSON.stringify(s));
     } finally {
       await client.stop();
       await server.stop();

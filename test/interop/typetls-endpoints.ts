@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import type { NegotiatedParameters } from '../../src/core/conn/api.ts';
 import { createClientConfig } from '../../src/core/client/config.ts';
 import { ClientConnection } from '../../src/core/client/connection.ts';
-import { createServerConfig, type CertifiedKey } from '../../src/core/server/config.ts';
+import { createServerConfig, type CertificateResolver, type CertifiedKey } from '../../src/core/server/config.ts';
 import { ServerConnection } from '../../src/core/server/connection.ts';
 import { nodeCryptoProvider } from '../../src/providers/node/index.ts';
 import { createServerVerifier } from '../../src/webpki/index.ts';
@@ -159,6 +159,8 @@ export interface TypetlsServerOptions {
   groups?: readonly string[];
   cipherSuites?: readonly string[];
   byteWise?: boolean;
+  /** Picks the certificate (the engine's resolver callback); overrides `certificates`' default choice. */
+  resolveCertificate?: CertificateResolver;
   /** Handles each socket after its handshake; default: echo until the peer ends. */
   onSecure?: (s: TlsSocket) => void;
 }
@@ -170,25 +172,21 @@ export interface TypetlsServer {
   readonly handshakes: NegotiatedParameters[];
   /** Errors of connections that failed (handshake or later), in order. */
   readonly errors: Error[];
-  /** Resolves with the next completed handshake's socket. */
+  /** Resolves with the socket of the next handshake to complete after this call (call it before connecting). */
   nextSecure(timeoutMs?: number): Promise<TlsSocket>;
-  /** Resolves with the next connection error. */
+  /** Resolves with the next connection error after this call (call it before connecting). */
   nextError(timeoutMs?: number): Promise<Error>;
   stop(): Promise<void>;
 }
 
+/** Hands each pushed item to the oldest waiter; items nobody waits for are dropped. */
 function queueOf<T>(): { push(x: T): void; next(timeoutMs: number, what: string): Promise<T> } {
-  const items: T[] = [];
   const waiters: Array<(x: T) => void> = [];
   return {
     push(x) {
-      const w = waiters.shift();
-      if (w) w(x);
-      else items.push(x);
+      waiters.shift()?.(x);
     },
     next(timeoutMs, what) {
-      const x = items.shift();
-      if (x !== undefined) return Promise.resolve(x);
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
         waiters.push((v) => {
@@ -209,6 +207,7 @@ export async function startTypetlsServer(o: TypetlsServerOptions): Promise<Typet
     ...(o.alpn !== undefined ? { alpnProtocols: o.alpn } : {}),
     ...(o.groups !== undefined ? { groups: o.groups } : {}),
     ...(o.cipherSuites !== undefined ? { cipherSuites: o.cipherSuites } : {}),
+    ...(o.resolveCertificate !== undefined ? { resolveCertificate: o.resolveCertificate } : {}),
   });
   const handshakes: NegotiatedParameters[] = [];
   const errors: Error[] = [];

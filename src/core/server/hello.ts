@@ -3,7 +3,7 @@
  * cipher suite, group (or a HelloRetryRequest), ALPN and the certificate.
  */
 import { type ClientHello, decodeClientHello } from '../codec/client-hello.ts';
-import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, codePointName, isGrease16 } from '../codec/codepoints.ts';
+import { CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, codePointName, isGrease16 } from '../codec/codepoints.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { emptyServerHelloExtensions, encodeServerHello, HELLO_RETRY_REQUEST_RANDOM } from '../codec/server-hello.ts';
 import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
