@@ -4,7 +4,7 @@
  */
 export { ClientConnection } from './client/connection.ts';
 export { ServerConnection } from './server/connection.ts';
-export { createClientConfig, type ClientConfig, type ClientConfigOptions, type CertifiedKey } from './client/config.ts';
+export { createClientConfig, type ClientConfig, type ClientConfigOptions, type CertifiedKey, type ClientCertificateRequest, type ClientCertificateResolver } from './client/config.ts';
 export { createServerConfig, type ServerConfig, type ServerConfigOptions, type ClientHelloInfo, type CertificateResolver } from './server/config.ts';
 export type { TlsConnection, IoState, NegotiatedParameters, ProtocolVersionName } from './conn/api.ts';
 export {

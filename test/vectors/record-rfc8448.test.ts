@@ -5,6 +5,7 @@
  * - Botan's machine-readable copy of the published RFC 8448 §3 records, with the RFC's traffic
  *   keys and IVs.
  */
+import { sharedPath } from '../helpers/shared-data.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { HandshakeJoiner } from '../../src/core/record/handshake-joiner.ts';
 import { aes128Gcm } from '../../src/providers/node/aead.ts';
 import { ContentType } from '../../src/core/codec/codepoints.ts';
 
-const DIR = '/work/shared/vectors/rfc8448';
+const DIR = sharedPath('vectors', 'rfc8448');
 
 function hex(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));

@@ -14,6 +14,23 @@ export interface CertifiedKey {
   readonly ocspResponse?: Uint8Array | null;
 }
 
+/** What a client certificate resolver learns from the server's CertificateRequest (RFC 8446 §4.3.2). */
+export interface ClientCertificateRequest {
+  /**
+   * DER distinguished names from certificate_authorities (§4.2.4), or empty when the server
+   * sent none. Copies: the resolver owns them.
+   */
+  readonly acceptableIssuers: readonly Uint8Array[];
+  /** The TLS 1.3 signature schemes the server offered in signature_algorithms, its order. */
+  readonly signatureSchemes: readonly number[];
+}
+
+/**
+ * Picks the client certificate for a CertificateRequest; null sends an empty Certificate
+ * (the server then decides: certificate_required or an anonymous client). May return a Promise.
+ */
+export type ClientCertificateResolver = (request: ClientCertificateRequest) => CertifiedKey | null | Promise<CertifiedKey | null>;
+
 export interface ClientConfigOptions extends CommonConfigOptions {
   /** Verifies the server's certificate; required (there is no unverified default). */
   verifier: ServerCertVerifier;
@@ -23,6 +40,11 @@ export interface ClientConfigOptions extends CommonConfigOptions {
   grease?: boolean;
   /** A client certificate to present when asked. */
   clientCertificate?: CertifiedKey | null;
+  /**
+   * Chooses the client certificate per CertificateRequest; takes precedence over
+   * `clientCertificate`. A result whose key has none of the offered schemes is not sent.
+   */
+  resolveClientCertificate?: ClientCertificateResolver | null;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -31,6 +53,7 @@ export interface ClientConfig extends CommonConfig {
   readonly enableSni: boolean;
   readonly grease: boolean;
   readonly clientCertificate: CertifiedKey | null;
+  readonly resolveClientCertificate: ClientCertificateResolver | null;
 }
 
 /**
@@ -49,6 +72,10 @@ export function createClientConfig(o: ClientConfigOptions): ClientConfig {
   if (cc !== null && (!Array.isArray(cc.chain) || cc.chain.length === 0 || !cc.key)) {
     throw new TlsUsageError('ERR_TLS_CONFIG', 'client config: "clientCertificate" needs a non-empty chain and a key');
   }
+  const resolveClientCertificate = o.resolveClientCertificate ?? null;
+  if (resolveClientCertificate !== null && typeof resolveClientCertificate !== 'function') {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'client config: "resolveClientCertificate" must be a function');
+  }
   return {
     ...common,
     side: 'client',
@@ -56,5 +83,6 @@ export function createClientConfig(o: ClientConfigOptions): ClientConfig {
     enableSni: o.enableSni ?? true,
     grease: o.grease ?? true,
     clientCertificate: cc,
+    resolveClientCertificate,
   };
 }

@@ -15,6 +15,7 @@ import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
 import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
+import type { CertifiedKey } from './config.ts';
 import type { ClientHandshakeData } from './handshake-data.ts';
 
 function latin1(b: Uint8Array): string {
@@ -185,13 +186,27 @@ export class ExpectFinished implements HandshakeState {
   }
 }
 
-/** §4.4.2: answer a CertificateRequest with our certificate, or an empty one. */
+/**
+ * §4.4.2: answer a CertificateRequest with our certificate, or an empty one. The certificate
+ * comes from `resolveClientCertificate` (may be async) or the fixed `clientCertificate`.
+ */
 function sendClientAuth(cx: HandshakeContext, hs: ClientHandshakeData, cAts: Uint8Array, sAts: Uint8Array, exporter: Uint8Array): Step {
   const cr = hs.certificateRequest!;
-  const cc = hs.config.clientCertificate;
-  const offered = cr.extensions.signatureAlgorithms ?? [];
-  const scheme = cc === null ? null : cc.key.chooseScheme(offered.filter(isTls13HandshakeScheme));
-  const chain = cc !== null && scheme !== null ? cc.chain : [];
+  // §4.2.3: rsa_pkcs1_* and other TLS 1.2-only schemes are never used for TLS 1.3 signatures.
+  const offered = (cr.extensions.signatureAlgorithms ?? []).filter(isTls13HandshakeScheme);
+  const resolve = hs.config.resolveClientCertificate;
+  if (resolve === null) return sendClientCertificate(cx, hs, hs.config.clientCertificate, offered, cAts, sAts, exporter);
+  // Copies: the message buffer is reused, and an async resolver reads them later.
+  const result = resolve({ acceptableIssuers: (cr.extensions.certificateAuthorities ?? []).map((n) => n.slice()), signatureSchemes: offered });
+  return withResult(cx, result, (cx2, cc) => sendClientCertificate(cx2, hs, cc ?? null, offered, cAts, sAts, exporter));
+}
+
+function sendClientCertificate(cx: HandshakeContext, hs: ClientHandshakeData, cc: CertifiedKey | null, offered: readonly number[], cAts: Uint8Array, sAts: Uint8Array, exporter: Uint8Array): Step {
+  // A key that can make none of the offered schemes is not sent: an empty Certificate lets the
+  // server choose between an anonymous client and certificate_required (§4.4.2.4).
+  const usable = cc !== null && Array.isArray(cc.chain) && cc.chain.length > 0;
+  const scheme = usable ? cc.key.chooseScheme(offered) : null;
+  const chain = usable && scheme !== null ? cc.chain : [];
   const certMsg: Certificate = {
     certificateRequestContext: new Uint8Array(0),
     certificateList: chain.map((c) => ({ certData: c, extensions: { statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] } })),
