@@ -3,6 +3,7 @@
  * handshake is reported as 'tlsClientError' and never stops the server.
  */
 import * as net from 'node:net';
+import { Buffer } from 'node:buffer';
 import { ServerConnection } from '../core/server/connection.ts';
 import { createServerConfig, type CertificateResolver, type CertifiedKey, type ServerConfig } from '../core/server/config.ts';
 import type { CryptoProvider } from '../core/crypto/provider.ts';
@@ -12,6 +13,9 @@ import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
 import { TlsSocket } from './socket.ts';
 import { createSniResolver } from '../webpki/sni-resolver.ts';
+import { createClientVerifier } from '../webpki/verifiers.ts';
+import { createCrlChecker, type ExpirationPolicy, type RevocationCheckDepth, type UnknownStatusPolicy } from '../webpki/revocation.ts';
+import { parseCrl, parseCrlsFromPem, type CertRevocationList } from '../webpki/crl.ts';
 import { keyLogFromEnv } from './connect.ts';
 
 /** A certificate chain and its private key, as PEM (or DER). */
@@ -39,8 +43,33 @@ export interface ServerOptions {
   /** Key log sink (secrets!). Default: `SSLKEYLOGFILE`, when set. */
   readonly keyLog?: ((line: string) => void) | null;
   readonly provider?: CryptoProvider;
-  /** Verifies client certificates (e.g. `createClientVerifier` from typetls/webpki). */
+  /** Verifies client certificates (e.g. `createClientVerifier` from typetls/webpki). Takes precedence over `clientCa`. */
   readonly clientVerifier?: ClientCertVerifier | null;
+  /**
+   * Trust anchors (PEM or DER) for client certificates (clientAuth EKU). Giving them turns on
+   * client authentication (a CertificateRequest naming them), unless `requestCert` is false.
+   */
+  readonly clientCa?: PemInput;
+  /** Ask for a client certificate (node:tls `requestCert`); needs `clientCa`. Default: true when `clientCa` is given. */
+  readonly requestCert?: boolean;
+  /**
+   * node:tls-style: true (default) refuses a client without a certificate (certificate_required);
+   * false lets it in anonymously (`negotiated.peerCertificates` empty). A certificate that is
+   * sent is always verified: an invalid one is refused either way (unlike node:tls, which
+   * would let it in with `authorized = false`).
+   */
+  readonly rejectUnauthorized?: boolean;
+  /** CRLs (PEM text with X509 CRL blocks, or DER) checked for client certificates; needs `clientCa`. */
+  readonly crl?: PemInput;
+  /** How the CRLs are applied (webpki `createCrlChecker` options). */
+  readonly crlOptions?: {
+    /** Default `'chain'`: the end-entity and the intermediates. */
+    readonly depth?: RevocationCheckDepth;
+    /** Default `'deny'`: a certificate no CRL covers is refused. */
+    readonly unknownStatus?: UnknownStatusPolicy;
+    /** Default `'ignore'`; `'enforce'` refuses when a CRL is past its nextUpdate. */
+    readonly expiration?: ExpirationPolicy;
+  };
   readonly allowHalfOpen?: boolean;
   /** Fail a handshake after this many ms (0 = never). Default 120000, as node:tls. */
   readonly handshakeTimeout?: number;
@@ -69,7 +98,7 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     provider,
     certificates,
     keyLog,
-    clientVerifier: options.clientVerifier ?? null,
+    clientVerifier: options.clientVerifier ?? clientVerifierFromOptions(options, provider),
     // Several certificates: pick by SNI (webpki parses their names once).
     ...(options.resolveCertificate !== undefined
       ? { resolveCertificate: options.resolveCertificate }
@@ -80,6 +109,46 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
     ...(options.maxVersion !== undefined ? { maxVersion: options.maxVersion } : {}),
   });
+}
+
+/**
+ * The client-certificate verifier `clientCa` / `requestCert` / `rejectUnauthorized` / `crl`
+ * describe, or null for no client authentication.
+ * @throws TlsError ERR_TLS_CONFIG for `requestCert` or `crl` without `clientCa`, ERR_TLS_CERT_CRL_INVALID for a malformed CRL.
+ */
+export function clientVerifierFromOptions(options: ServerOptions, provider: CryptoProvider = options.provider ?? nodeCryptoProvider): ClientCertVerifier | null {
+  if (options.clientCa === undefined) {
+    if (options.requestCert === true) throw new TlsError('ERR_TLS_CONFIG', 'server options: "requestCert" needs "clientCa" (trust anchors for client certificates)');
+    if (options.crl !== undefined) throw new TlsError('ERR_TLS_CONFIG', 'server options: "crl" needs "clientCa"');
+    return null;
+  }
+  if (options.requestCert === false) return null;
+  const roots = readCertificates(options.clientCa, '"clientCa"');
+  const revocation = options.crl === undefined ? undefined : createCrlChecker({
+    crls: readCrls(options.crl),
+    signatures: provider.signatures,
+    ...(options.crlOptions?.depth !== undefined ? { depth: options.crlOptions.depth } : {}),
+    ...(options.crlOptions?.unknownStatus !== undefined ? { unknownStatus: options.crlOptions.unknownStatus } : {}),
+    ...(options.crlOptions?.expiration !== undefined ? { expiration: options.crlOptions.expiration } : {}),
+  });
+  return createClientVerifier({
+    roots,
+    signatures: provider.signatures,
+    mandatory: options.rejectUnauthorized ?? true,
+    ...(revocation !== undefined ? { revocation } : {}),
+  });
+}
+
+/** CRLs from PEM text (X509 CRL blocks) or DER items; at least one. */
+function readCrls(input: PemInput): CertRevocationList[] {
+  const items = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
+  const out: CertRevocationList[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string' && item.length > 0 && item[0] === 0x30) out.push(parseCrl(new Uint8Array(item)));
+    else out.push(...parseCrlsFromPem(typeof item === 'string' ? item : Buffer.from(item.buffer, item.byteOffset, item.length).toString('latin1')));
+  }
+  if (out.length === 0) throw new TlsError('ERR_TLS_CONFIG', 'server options: no X509 CRL found in "crl", expected at least one PEM or DER CRL');
+  return out;
 }
 
 /**

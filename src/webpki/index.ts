@@ -22,3 +22,4 @@ export {
 export { createSniResolver } from './sni-resolver.ts';
 export { parseCrl, parseCrlsFromPem, RevocationReason, revocationReasonName, type CertRevocationList, type RevokedCertificate, type IssuingDistributionPoint } from './crl.ts';
 export { createCrlChecker } from './revocation.ts';
+export { describeCertificate, type CertificateDescription, type CertificateSans } from './describe.ts';

@@ -23,9 +23,11 @@ export interface TrustAnchor {
 
 /**
  * Builds a trust anchor from a DER root certificate (copied, so the caller may reuse `der`).
+ * With `lenient` (meant for platform and bundled stores, which we do not control), a root whose
+ * extensions are not strict DER is still taken for its subject and key, as rustls-webpki does.
  * @throws TlsCertificateError ERR_TLS_CERT_BAD_ENCODING (and the other parse codes).
  */
-export function trustAnchorFromCertificate(der: Uint8Array): TrustAnchor {
+export function trustAnchorFromCertificate(der: Uint8Array, options?: { readonly lenient?: boolean }): TrustAnchor {
   // An anchor is data: a critical extension we do not know in a root cannot constrain anything
   // we check (and must not break unrelated paths).
   const copy = der.slice();
@@ -37,7 +39,7 @@ export function trustAnchorFromCertificate(der: Uint8Array): TrustAnchor {
     // extension elsewhere (e.g. keyUsage with trailing zero bits, as in two Mozilla roots) is
     // still usable. Name constraints are then unknown, so such a root is used only when it has
     // no nameConstraints extension at all.
-    if (!isTlsError(e)) throw e;
+    if (!isTlsError(e) || options?.lenient !== true) throw e;
     const fallback = anchorFromTbsFields(copy);
     if (fallback === null) throw e;
     return fallback;

@@ -68,7 +68,7 @@ function ekuFor(usage: CertificateUsage): { eku: string; required: boolean } {
  * @example verifyCertificateChain({ endEntity, intermediates, roots, signatures: nodeCryptoProvider.signatures, now: Date.now(), usage: 'server', serverName: 'example.com' })
  */
 export function verifyCertificateChain(opts: ChainVerificationOptions): VerifiedPath {
-  const anchors = opts.anchors ?? (opts.roots ?? []).map(trustAnchorFromCertificate);
+  const anchors = opts.anchors ?? (opts.roots ?? []).map((r) => trustAnchorFromCertificate(r));
   if (opts.anchors === undefined && opts.roots === undefined) throw new TlsUsageError('ERR_TLS_USAGE', 'verifyCertificateChain: give roots or anchors');
   const endEntity = parseCertificate(opts.endEntity);
   const { eku, required } = ekuFor(opts.usage);
@@ -141,6 +141,11 @@ export interface ServerVerifierOptions {
   readonly revocation?: RevocationChecker;
   /** Fixed verification time (ms since the epoch) instead of the handshake's `now`. */
   readonly now?: number;
+  /**
+   * Accept roots whose extensions are not strict DER, using only their subject and key (for
+   * platform and bundled stores; see `trustAnchorFromCertificate`). Default false.
+   */
+  readonly lenientRoots?: boolean;
 }
 
 /**
@@ -149,7 +154,8 @@ export interface ServerVerifierOptions {
  * @throws TlsCertificateError ERR_TLS_CERT_BAD_ENCODING at construction for a malformed root.
  */
 export function createServerVerifier(options: ServerVerifierOptions): ServerCertVerifier {
-  const anchors = options.roots.map(trustAnchorFromCertificate);
+  const lenient = options.lenientRoots === true;
+  const anchors = options.roots.map((r) => trustAnchorFromCertificate(r, { lenient }));
   const sigs = new HandshakeSignatures(options.signatures);
   return {
     verifyServerCertificate(input: ServerCertificateInput): ServerCertVerified {
@@ -183,7 +189,7 @@ export interface ClientVerifierOptions {
  * @throws TlsCertificateError ERR_TLS_CERT_BAD_ENCODING at construction for a malformed root.
  */
 export function createClientVerifier(options: ClientVerifierOptions): ClientCertVerifier {
-  const anchors = options.roots.map(trustAnchorFromCertificate);
+  const anchors = options.roots.map((r) => trustAnchorFromCertificate(r));
   const hints = options.sendRootHints === false ? [] : anchors.map((a) => a.subject);
   const sigs = new HandshakeSignatures(options.signatures);
   const mandatory = options.mandatory ?? true;

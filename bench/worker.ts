@@ -1,0 +1,234 @@
+/**
+ * A benchmark worker process (forked by `main.ts` with `--import tsx`): one TLS server, one
+ * TLS client, or an in-process pair. It measures its own CPU time (`process.cpuUsage`) over
+ * each measured window, so server-side and client-side costs are reported separately.
+ */
+import { once } from 'node:events';
+import process from 'node:process';
+import type { Duplex } from 'node:stream';
+import { makeClient, startServer, type BenchClient, type BenchServer } from './endpoints.ts';
+import { memHandshakes, memBulk } from './inproc.ts';
+import type { TlsParams, WorkerInit, WorkerMessage, WorkerRequest, WorkResult } from './protocol.ts';
+
+/** Bulk transfers write 64 KiB per `write()` call (issue 5). */
+export const WRITE_SIZE = 64 * 1024;
+const chunk = new Uint8Array(WRITE_SIZE).fill(0x61);
+const one = new Uint8Array([0x2a]);
+
+function send(m: WorkerMessage): void {
+  process.send?.(m);
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return;
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Measures `work` on this process: wall time and CPU time. */
+async function measure(work: () => Promise<readonly number[]>): Promise<WorkResult> {
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  const latenciesMs = await work();
+  return { wallMs: performance.now() - t0, cpuUs: cpuNow() - c0, latenciesMs, rssDelta: 0, heapDelta: 0 };
+}
+
+/** Writes `total` bytes in 64 KiB writes, honouring backpressure. */
+async function writeBulk(s: Duplex, total: number): Promise<void> {
+  for (let sent = 0; sent < total; sent += WRITE_SIZE) {
+    if (!s.write(chunk)) await once(s, 'drain');
+  }
+}
+
+// ---- server ----
+
+async function runServer(p: TlsParams, mode: 'hello' | 'sink' | 'source'): Promise<BenchServer> {
+  return startServer(p, (s) => {
+    if (mode === 'hello') {
+      s.write(one);
+      s.on('data', () => {});
+    } else if (mode === 'sink') {
+      let count = 0;
+      s.on('data', (d: Uint8Array) => {
+        count += d.length;
+        while (count >= p.bulkBytes) {
+          count -= p.bulkBytes;
+          s.write(one);
+        }
+      });
+    } else {
+      let queue = Promise.resolve();
+      s.on('data', (d: Uint8Array) => {
+        for (let i = 0; i < d.length; i++) queue = queue.then(() => writeBulk(s, p.bulkBytes)).catch(() => {});
+      });
+    }
+    s.on('end', () => s.end());
+  });
+}
+
+// ---- client ----
+
+class Client {
+  readonly params: TlsParams;
+  readonly factory: BenchClient;
+  persistent: Duplex | null = null;
+  received = 0;
+  waiter: { need: number; resolve: () => void } | null = null;
+  idle: Duplex[] = [];
+
+  constructor(params: TlsParams, port: number) {
+    this.params = params;
+    this.factory = makeClient(params, port);
+  }
+
+  /** Opens a connection and resolves (with the latency in ms) once the server's first byte arrives. */
+  openReady(keep: boolean): Promise<{ socket: Duplex; ms: number }> {
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const s = this.factory.open();
+      let settled = false;
+      s.on('error', (e: Error) => {
+        if (!settled) { settled = true; reject(e); }
+      });
+      s.once('data', () => {
+        const ms = performance.now() - t0;
+        settled = true;
+        if (!keep) s.destroy();
+        resolve({ socket: s, ms });
+      });
+    });
+  }
+
+  async handshakes(n: number, concurrency: number): Promise<number[]> {
+    const lat: number[] = [];
+    let started = 0;
+    const lane = async (): Promise<void> => {
+      while (started < n) {
+        started++;
+        lat.push((await this.openReady(false)).ms);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+    return lat;
+  }
+
+  async connection(): Promise<Duplex> {
+    if (this.persistent !== null) return this.persistent;
+    const { socket } = await this.openReady(true);
+    socket.on('data', (d: Uint8Array) => {
+      this.received += d.length;
+      const w = this.waiter;
+      if (w !== null && this.received >= w.need) {
+        this.received -= w.need;
+        this.waiter = null;
+        w.resolve();
+      }
+    });
+    this.persistent = socket;
+    return socket;
+  }
+
+  async bulk(direction: 'c2s' | 's2c'): Promise<number[]> {
+    const s = await this.connection();
+    const need = direction === 'c2s' ? 1 : this.params.bulkBytes;
+    const done = new Promise<void>((resolve) => { this.waiter = { need, resolve }; });
+    if (direction === 'c2s') await writeBulk(s, this.params.bulkBytes);
+    else s.write(one);
+    await done;
+    return [];
+  }
+
+  async idleOpen(n: number, concurrency: number): Promise<void> {
+    let started = 0;
+    const lane = async (): Promise<void> => {
+      while (started < n) {
+        started++;
+        this.idle.push((await this.openReady(true)).socket);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+  }
+
+  async idleClose(): Promise<void> {
+    const all = this.idle;
+    this.idle = [];
+    await Promise.all(all.map((s) => new Promise<void>((resolve) => {
+      s.once('close', () => resolve());
+      s.destroy();
+    })));
+  }
+}
+
+// ---- dispatch ----
+
+async function main(): Promise<void> {
+  const [init] = (await once(process, 'message')) as [WorkerInit];
+  let server: BenchServer | null = null;
+  let client: Client | null = null;
+  if (init.role === 'server') {
+    server = await runServer(init.params, init.mode);
+    send({ kind: 'ready', port: server.port });
+  } else if (init.role === 'client') {
+    client = new Client(init.params, init.port);
+    send({ kind: 'ready', port: init.port });
+  } else {
+    send({ kind: 'ready', port: 0 });
+  }
+  let markCpu = cpuNow();
+  let markWall = performance.now();
+  let markMem = process.memoryUsage();
+  const params = init.params;
+
+  const handle = async (r: WorkerRequest): Promise<WorkResult | null> => {
+    switch (r.cmd) {
+      case 'mark': {
+        if (r.gc) await collectGarbage();
+        const mem = process.memoryUsage();
+        const cpu = cpuNow(), wall = performance.now();
+        const out: WorkResult = { wallMs: wall - markWall, cpuUs: cpu - markCpu, latenciesMs: [], rssDelta: mem.rss - markMem.rss, heapDelta: mem.heapUsed - markMem.heapUsed };
+        markCpu = cpu; markWall = wall; markMem = mem;
+        return out;
+      }
+      case 'handshakes': return measure(() => client!.handshakes(r.n, r.concurrency));
+      case 'bulk': return measure(() => client!.bulk(r.direction));
+      case 'idleOpen': {
+        await collectGarbage();
+        const before = process.memoryUsage();
+        const res = await measure(async () => { await client!.idleOpen(r.n, r.concurrency); return []; });
+        await collectGarbage();
+        const after = process.memoryUsage();
+        return { ...res, rssDelta: after.rss - before.rss, heapDelta: after.heapUsed - before.heapUsed };
+      }
+      case 'idleClose': await client!.idleClose(); return measure(async () => []);
+      case 'memHandshakes': return measure(() => memHandshakes(params, r.n));
+      case 'memBulk': return measure(async () => { await memBulk(params, WRITE_SIZE); return []; });
+      case 'exit':
+        client?.persistent?.destroy();
+        await client?.idleClose();
+        await server?.close();
+        process.disconnect?.();
+        return null;
+    }
+  };
+
+  process.on('message', (r: WorkerRequest) => {
+    handle(r).then(
+      (result) => { if (result !== null) send({ kind: 'result', id: r.id, result }); },
+      (e: unknown) => send({ kind: 'error', id: r.id, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+    );
+  });
+}
+
+main().catch((e: unknown) => {
+  console.error('bench worker failed:', e);
+  process.exitCode = 1;
+  process.disconnect?.();
+});
