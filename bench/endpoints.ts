@@ -24,7 +24,7 @@ export async function startServer(p: TlsParams, onSecure: (s: Duplex) => void): 
   const id = p.certs.servers[p.certKind];
   let server: import('node:net').Server;
   if (p.impl === 'node') {
-    const s = tls.createServer({ cert: id.chainPem, key: id.keyPem, ciphersuites: p.suite, ecdhCurve: 'X25519', minVersion: 'TLSv1.3' });
+    const s = tls.createServer({ cert: id.chainPem, key: id.keyPem, ciphers: p.suite, ecdhCurve: 'X25519', minVersion: 'TLSv1.3' });
     s.on('secureConnection', (sock) => { sock.on('error', noop); onSecure(sock); });
     s.on('tlsClientError', noop);
     server = s;
@@ -60,7 +60,7 @@ export interface BenchClient {
 /** Builds the client side for `p` (anchors parsed once here). */
 export function makeClient(p: TlsParams, port: number): BenchClient {
   if (p.impl === 'node') {
-    const secureContext = tls.createSecureContext({ ca: p.certs.caPem, ciphersuites: p.suite, ecdhCurve: 'X25519', minVersion: 'TLSv1.3' });
+    const secureContext = tls.createSecureContext({ ca: p.certs.caPem, ciphers: p.suite, ecdhCurve: 'X25519', minVersion: 'TLSv1.3' });
     return { open: () => tls.connect({ host: '127.0.0.1', port, servername: 'localhost', secureContext }) };
   }
   const config = createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null });

@@ -10,12 +10,13 @@ export type Impl = 'typetls' | 'node';
 
 /** What a server does with each established connection. */
 export type ServerMode =
-  /** Write one byte once the handshake completes (proof the server side finished), then idle. */
+  /** One listener: write one byte once the handshake completes (proof the server side finished), then idle. */
   | 'hello'
-  /** Count received bytes; after every `bulkBytes`, write one acknowledgement byte. */
-  | 'sink'
-  /** On every byte received, write `bulkBytes` in 64 KiB writes. */
-  | 'source';
+  /**
+   * Two listeners. Port 0 is a sink: count received bytes, write one acknowledgement byte after
+   * every `bulkBytes`. Port 1 is a source: on every byte received, write `bulkBytes` in 64 KiB writes.
+   */
+  | 'bulk';
 
 /** Connection parameters both sides share. */
 export interface TlsParams {
@@ -29,7 +30,7 @@ export interface TlsParams {
 
 export type WorkerInit =
   | { readonly role: 'server'; readonly params: TlsParams; readonly mode: ServerMode }
-  | { readonly role: 'client'; readonly params: TlsParams; readonly port: number }
+  | { readonly role: 'client'; readonly params: TlsParams; readonly ports: readonly number[] }
   | { readonly role: 'inproc'; readonly params: TlsParams };
 
 export type WorkerRequest =
@@ -62,6 +63,6 @@ export interface WorkResult {
 }
 
 export type WorkerMessage =
-  | { readonly kind: 'ready'; readonly port: number }
+  | { readonly kind: 'ready'; readonly ports: readonly number[] }
   | { readonly kind: 'result'; readonly id: number; readonly result: WorkResult }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };

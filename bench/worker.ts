@@ -51,9 +51,10 @@ async function writeBulk(s: Duplex, total: number): Promise<void> {
 // ---- server ----
 
 async function runServer(p: TlsParams, mode: 'hello' | 'sink' | 'source'): Promise<BenchServer> {
+  // Each server greets with one byte once its handshake is done; the client waits for it.
   return startServer(p, (s) => {
+    s.write(one);
     if (mode === 'hello') {
-      s.write(one);
       s.on('data', () => {});
     } else if (mode === 'sink') {
       let count = 0;
@@ -79,21 +80,24 @@ async function runServer(p: TlsParams, mode: 'hello' | 'sink' | 'source'): Promi
 class Client {
   readonly params: TlsParams;
   readonly factory: BenchClient;
-  persistent: Duplex | null = null;
+  /** Bulk mode: clients of the sink (c2s) and source (s2c) listeners. */
+  readonly bulkFactories: readonly BenchClient[];
+  persistent: { c2s: Duplex | null; s2c: Duplex | null } = { c2s: null, s2c: null };
   received = 0;
   waiter: { need: number; resolve: () => void } | null = null;
   idle: Duplex[] = [];
 
-  constructor(params: TlsParams, port: number) {
+  constructor(params: TlsParams, ports: readonly number[]) {
     this.params = params;
-    this.factory = makeClient(params, port);
+    this.factory = makeClient(params, ports[0]!);
+    this.bulkFactories = ports.map((port) => makeClient(params, port));
   }
 
   /** Opens a connection and resolves (with the latency in ms) once the server's first byte arrives. */
-  openReady(keep: boolean): Promise<{ socket: Duplex; ms: number }> {
+  openReady(keep: boolean, factory: BenchClient = this.factory): Promise<{ socket: Duplex; ms: number }> {
     return new Promise((resolve, reject) => {
       const t0 = performance.now();
-      const s = this.factory.open();
+      const s = factory.open();
       let settled = false;
       s.on('error', (e: Error) => {
         if (!settled) { settled = true; reject(e); }
@@ -120,9 +124,12 @@ class Client {
     return lat;
   }
 
-  async connection(): Promise<Duplex> {
-    if (this.persistent !== null) return this.persistent;
-    const { socket } = await this.openReady(true);
+  async connection(direction: 'c2s' | 's2c'): Promise<Duplex> {
+    const existing = this.persistent[direction];
+    if (existing !== null) return existing;
+    const factory = this.bulkFactories[direction === 'c2s' ? 0 : 1];
+    if (factory === undefined) throw new Error('bulk needs a server in bulk mode');
+    const { socket } = await this.openReady(true, factory);
     socket.on('data', (d: Uint8Array) => {
       this.received += d.length;
       const w = this.waiter;
@@ -132,12 +139,12 @@ class Client {
         w.resolve();
       }
     });
-    this.persistent = socket;
+    this.persistent[direction] = socket;
     return socket;
   }
 
   async bulk(direction: 'c2s' | 's2c'): Promise<number[]> {
-    const s = await this.connection();
+    const s = await this.connection(direction);
     const need = direction === 'c2s' ? 1 : this.params.bulkBytes;
     const done = new Promise<void>((resolve) => { this.waiter = { need, resolve }; });
     if (direction === 'c2s') await writeBulk(s, this.params.bulkBytes);
@@ -171,16 +178,18 @@ class Client {
 
 async function main(): Promise<void> {
   const [init] = (await once(process, 'message')) as [WorkerInit];
-  let server: BenchServer | null = null;
+  let servers: BenchServer[] = [];
   let client: Client | null = null;
   if (init.role === 'server') {
-    server = await runServer(init.params, init.mode);
-    send({ kind: 'ready', port: server.port });
+    servers = init.mode === 'hello'
+      ? [await runServer(init.params, 'hello')]
+      : [await runServer(init.params, 'sink'), await runServer(init.params, 'source')];
+    send({ kind: 'ready', ports: servers.map((s) => s.port) });
   } else if (init.role === 'client') {
-    client = new Client(init.params, init.port);
-    send({ kind: 'ready', port: init.port });
+    client = new Client(init.params, init.ports);
+    send({ kind: 'ready', ports: init.ports });
   } else {
-    send({ kind: 'ready', port: 0 });
+    send({ kind: 'ready', ports: [] });
   }
   let markCpu = cpuNow();
   let markWall = performance.now();
@@ -211,9 +220,10 @@ async function main(): Promise<void> {
       case 'memHandshakes': return measure(() => memHandshakes(params, r.n));
       case 'memBulk': return measure(async () => { await memBulk(params, WRITE_SIZE); return []; });
       case 'exit':
-        client?.persistent?.destroy();
+        client?.persistent.c2s?.destroy();
+        client?.persistent.s2c?.destroy();
         await client?.idleClose();
-        await server?.close();
+        await Promise.all(servers.map((s) => s.close()));
         process.disconnect?.();
         return null;
     }

@@ -26,6 +26,13 @@ export interface ServerArgs {
   readonly verbose: boolean;
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3' | null;
   readonly maxVersion: 'TLSv1.2' | 'TLSv1.3' | null;
+  // mTLS options are present only when given (absent keys keep older callers' objects unchanged).
+  /** `--client-ca FILE`: ask clients for a certificate issued under these roots. */
+  readonly clientCa?: string;
+  /** `--require-client-cert`: refuse clients without one (certificate_required). */
+  readonly requireClientCert?: true;
+  /** `--crl FILE`...: CRLs checked for client certificates. */
+  readonly crl?: readonly string[];
 }
 
 export interface ClientArgs {
@@ -40,10 +47,13 @@ export interface ClientArgs {
   readonly verbose: boolean;
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3' | null;
   readonly maxVersion: 'TLSv1.2' | 'TLSv1.3' | null;
+  /** `--cert CHAIN.pem --key KEY.pem`: the client certificate, sent when the server asks (present only when given). */
+  readonly cert?: string;
+  readonly key?: string;
 }
 
-export const serverUsage = 'usage: typetls server --cert CHAIN.pem --key KEY.pem [--host 127.0.0.1] [--port 4433] [--alpn PROTO]... [--mode http|echo] [--verbose]';
-export const clientUsage = 'usage: typetls client HOST[:PORT] [--servername NAME] [--ca CA.pem] [--alpn PROTO]... [--http [PATH]] [--verbose]';
+export const serverUsage = 'usage: typetls server --cert CHAIN.pem --key KEY.pem [--host 127.0.0.1] [--port 4433] [--alpn PROTO]... [--mode http|echo] [--client-ca CA.pem [--require-client-cert] [--crl CRL.pem]...] [--verbose]';
+export const clientUsage = 'usage: typetls client HOST[:PORT] [--servername NAME] [--ca CA.pem] [--alpn PROTO]... [--http [PATH]] [--cert CHAIN.pem --key KEY.pem] [--verbose]';
 
 function parse(argv: readonly string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'], positionals: boolean): ReturnType<typeof parseArgs> {
   try {
@@ -80,8 +90,16 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
     alpn: { type: 'string', multiple: true },
     mode: { type: 'string', default: 'http' },
     verbose: { type: 'boolean', short: 'v', default: false },
+    'client-ca': { type: 'string' },
+    'require-client-cert': { type: 'boolean', default: false },
+    crl: { type: 'string', multiple: true },
     ...versionOptions,
   }, false);
+  const clientCa = values['client-ca'] as string | undefined;
+  const requireClientCert = values['require-client-cert'] === true;
+  const crl = (values['crl'] as string[] | undefined) ?? [];
+  if (clientCa === undefined && requireClientCert) throw new UsageError('--require-client-cert needs --client-ca CA.pem');
+  if (clientCa === undefined && crl.length > 0) throw new UsageError('--crl needs --client-ca CA.pem');
   if (typeof values['cert'] !== 'string') throw new UsageError(`--cert is required; ${serverUsage}`);
   if (typeof values['key'] !== 'string') throw new UsageError(`--key is required; ${serverUsage}`);
   const mode = values['mode'];
@@ -97,6 +115,9 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
     verbose: values['verbose'] === true,
     minVersion: version(values['min-version'], '--min-version'),
     maxVersion: version(values['max-version'], '--max-version'),
+    ...(clientCa !== undefined ? { clientCa } : {}),
+    ...(requireClientCert ? { requireClientCert: true as const } : {}),
+    ...(crl.length > 0 ? { crl } : {}),
   };
 }
 
@@ -149,8 +170,13 @@ export function parseClientArgs(argv: readonly string[]): ClientArgs {
     alpn: { type: 'string', multiple: true },
     http: { type: 'string' },
     verbose: { type: 'boolean', short: 'v', default: false },
+    cert: { type: 'string' },
+    key: { type: 'string' },
     ...versionOptions,
   }, true);
+  const cert = values['cert'] as string | undefined;
+  const key = values['key'] as string | undefined;
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together, expected both');
   if (positionals.length !== 1) throw new UsageError(`expected one HOST[:PORT], got ${positionals.length}; ${clientUsage}`);
   const { host, port: p } = parseHostPort(positionals[0]!);
   const http = values['http'];
@@ -167,6 +193,7 @@ export function parseClientArgs(argv: readonly string[]): ClientArgs {
     verbose: values['verbose'] === true,
     minVersion: version(values['min-version'], '--min-version'),
     maxVersion: version(values['max-version'], '--max-version'),
+    ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
   };
 }
 

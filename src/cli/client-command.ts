@@ -19,6 +19,7 @@ export function runClient(args: ClientArgs, io: CliIo): Promise<number> {
         port: args.port,
         ...(args.servername !== null ? { servername: args.servername } : {}),
         ...(args.ca !== null ? { ca: io.readFile(args.ca) } : {}),
+        ...(args.cert !== undefined && args.key !== undefined ? { cert: io.readFile(args.cert), key: io.readFile(args.key) } : {}),
         alpnProtocols: args.alpn,
         ...(args.minVersion !== null ? { minVersion: args.minVersion } : {}),
         ...(args.maxVersion !== null ? { maxVersion: args.maxVersion } : {}),

@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { createServer, type TlsServer } from '../node/server.ts';
 import type { TlsSocket } from '../node/socket.ts';
 import type { ServerArgs, ServerMode } from './args.ts';
-import { describeNegotiated, errorLine, summarizeNegotiated } from './describe.ts';
+import { certificateSubjects, describeNegotiated, errorLine, summarizeNegotiated } from './describe.ts';
 import type { CliIo } from './io.ts';
 
 /** Largest HTTP request head we read before answering 431. */
@@ -31,6 +31,9 @@ export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningS
     alpnProtocols: args.alpn,
     ...(args.minVersion !== null ? { minVersion: args.minVersion } : {}),
     ...(args.maxVersion !== null ? { maxVersion: args.maxVersion } : {}),
+    // mTLS: --client-ca asks for a certificate; optional unless --require-client-cert.
+    ...(args.clientCa !== undefined ? { clientCa: io.readFile(args.clientCa), rejectUnauthorized: args.requireClientCert === true } : {}),
+    ...(args.crl !== undefined ? { crl: args.crl.map((f) => io.readFile(f)) } : {}),
   });
   const open = new Set<TlsSocket>();
   server.on('secureConnection', (socket: TlsSocket) => {
@@ -38,7 +41,7 @@ export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningS
     socket.once('close', () => open.delete(socket));
     if (args.verbose) io.stderr.write(`connection from ${peerOf(socket)}: ${summarizeNegotiated(socket.negotiated!)}\n`);
     socket.on('error', (e: unknown) => io.stderr.write(`connection from ${peerOf(socket)} failed: ${errorLine(e).slice(7)}\n`));
-    serve(socket, args.mode);
+    serve(socket, args.mode, args.clientCa !== undefined);
   });
   server.on('tlsClientError', (e: unknown, socket: TlsSocket | null) => {
     io.stderr.write(`handshake failed from ${socket === null ? 'unknown' : peerOf(socket)}: ${errorLine(e).slice(7)}\n`);
@@ -70,19 +73,19 @@ function peerOf(socket: TlsSocket): string {
   return a.includes(':') ? `[${a}]:${socket.remotePort}` : `${a}:${socket.remotePort}`;
 }
 
-function serve(socket: TlsSocket, mode: ServerMode): void {
+function serve(socket: TlsSocket, mode: ServerMode, clientAuth: boolean): void {
   switch (mode) {
     case 'echo':
       socket.pipe(socket);
       return;
     case 'http':
-      serveHttp(socket);
+      serveHttp(socket, clientAuth);
       return;
   }
 }
 
-/** HTTP/1.0: read the request head, answer with what was negotiated, close. */
-function serveHttp(socket: TlsSocket): void {
+/** HTTP/1.0: read the request head, answer with what was negotiated (and who the client is), close. */
+function serveHttp(socket: TlsSocket, clientAuth: boolean): void {
   const parts: Buffer[] = [];
   let length = 0;
   const onData = (chunk: Buffer): void => {
@@ -91,7 +94,7 @@ function serveHttp(socket: TlsSocket): void {
     const head = Buffer.concat(parts, length);
     if (head.indexOf('\r\n\r\n') >= 0 || head.indexOf('\n\n') >= 0) {
       socket.removeListener('data', onData);
-      respond(socket, 200, 'OK', httpBody(socket));
+      respond(socket, 200, 'OK', httpBody(socket, clientAuth));
     } else if (length > maxRequestHead) {
       socket.removeListener('data', onData);
       respond(socket, 431, 'Request Header Fields Too Large', `request head over ${maxRequestHead} bytes\n`);
@@ -103,9 +106,18 @@ function serveHttp(socket: TlsSocket): void {
   });
 }
 
-function httpBody(socket: TlsSocket): string {
+/** The page; with client authentication on (--client-ca), it names the client certificate. */
+function httpBody(socket: TlsSocket, clientAuth: boolean): string {
   const n = socket.negotiated!;
-  return ['typetls server', ...describeNegotiated(n), ''].join('\n');
+  const lines = ['typetls server', ...describeNegotiated(n)];
+  if (clientAuth) lines.push(clientCertificateLine(n.peerCertificates));
+  return [...lines, ''].join('\n');
+}
+
+/** `client certificate: <subject>` (verified by the handshake), or `client certificate: none`. */
+function clientCertificateLine(chain: readonly Uint8Array[]): string {
+  const subject = chain.length === 0 ? null : certificateSubjects(chain.slice(0, 1))[0]!;
+  return `client certificate: ${subject ?? 'none'}`;
 }
 
 function respond(socket: TlsSocket, status: number, reason: string, body: string): void {

@@ -117,10 +117,17 @@ export class RawProtection {
 
   /** Opens one protected record; returns the content type and content (padding removed). */
   open(rec: WireRecord): { type: number; content: Uint8Array } {
+    const r = this.tryOpen(rec);
+    assert.ok(r !== null, 'record authenticates');
+    return r;
+  }
+
+  /** Like `open`, but null (and the sequence number unchanged) when it does not authenticate. */
+  tryOpen(rec: WireRecord): { type: number; content: Uint8Array } | null {
     const header = cat([rec.type], u16(rec.version), u16(rec.payload.length));
     const out = new Uint8Array(rec.payload.length);
     const n = this.key.open(this.nonce(), header, rec.payload, out, 0);
-    assert.ok(n >= 0, 'record authenticates');
+    if (n < 0) { this.seq--; return null; }
     let end = n - 1;
     while (end >= 0 && out[end] === 0) end--;
     assert.ok(end >= 0, 'inner plaintext has a content type');

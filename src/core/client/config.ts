@@ -45,6 +45,17 @@ export interface ClientConfigOptions extends CommonConfigOptions {
    * `clientCertificate`. A result whose key has none of the offered schemes is not sent.
    */
   resolveClientCertificate?: ClientCertificateResolver | null;
+  /**
+   * RFC 8446 D.4 middlebox compatibility mode: a random 32-byte legacy_session_id and a
+   * change_cipher_spec before our second flight. Default true (as OpenSSL, Go, rustls);
+   * false sends an empty legacy_session_id and no CCS (as NSS and RFC 8448's traces).
+   */
+  middleboxCompat?: boolean;
+  /**
+   * Offer RFC 5077 session tickets to TLS 1.2 servers (an empty session_ticket extension).
+   * Default false. Sent only while TLS 1.2 is enabled; TLS 1.3 servers ignore it (RFC 8446 §4.2).
+   */
+  tls12SessionTickets?: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -54,6 +65,8 @@ export interface ClientConfig extends CommonConfig {
   readonly grease: boolean;
   readonly clientCertificate: CertifiedKey | null;
   readonly resolveClientCertificate: ClientCertificateResolver | null;
+  readonly middleboxCompat: boolean;
+  readonly tls12SessionTickets: boolean;
 }
 
 /**
@@ -84,5 +97,7 @@ export function createClientConfig(o: ClientConfigOptions): ClientConfig {
     grease: o.grease ?? true,
     clientCertificate: cc,
     resolveClientCertificate,
+    middleboxCompat: o.middleboxCompat ?? true,
+    tls12SessionTickets: o.tls12SessionTickets ?? false,
   };
 }

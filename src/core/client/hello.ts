@@ -2,8 +2,8 @@
  * The client's first flight and the ServerHello / HelloRetryRequest that answers it
  * (RFC 8446 §4.1.1–§4.1.4).
  */
-import { type ClientHello, emptyClientHelloExtensions, encodeClientHello } from '../codec/client-hello.ts';
-import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, codePointName } from '../codec/codepoints.ts';
+import { type ClientHello, type ClientHelloExtensions, emptyClientHelloExtensions, encodeClientHello } from '../codec/client-hello.ts';
+import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, codePointName, isGrease16 } from '../codec/codepoints.ts';
 import type { KeyShareEntry } from '../codec/extensions.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import {
@@ -48,10 +48,12 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
     throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_VERSION', 'no TLS 1.3 cipher suite is enabled; typetls does not speak TLS 1.2 yet');
   }
   const random = cx.random(32);
-  // RFC 8446 D.4: middlebox compatibility mode sends a random 32-byte legacy_session_id.
-  const sessionId = cx.random(32);
-  const g = cx.random(6);
+  // RFC 8446 D.4: middlebox compatibility mode sends a random 32-byte legacy_session_id;
+  // without it the id is empty (§4.1.2) and no CCS is sent.
+  const sessionId = config.middleboxCompat ? cx.random(32) : new Uint8Array(0);
   const grease = config.grease;
+  const g = grease ? cx.random(6) : new Uint8Array(6);
+  const tls12Enabled = config.minVersion === 'TLSv1.2';
   const ext = emptyClientHelloExtensions();
   // RFC 6066 §3: literal IP addresses are not permitted in server_name.
   const sni = serverName.kind === 'dns' && config.enableSni ? serverName.name : null;
@@ -65,8 +67,12 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   if (grease) groups.push(greaseValue(g[1]!));
   for (const x of config.groups) groups.push(x.group);
 
-  const schemes = config.verifier.supportedSchemes().filter(isTls13HandshakeScheme);
   const certSchemes = config.verifier.supportedSchemes();
+  // RFC 8446 §4.2.3: rsa_pkcs1 (and other certificate-only schemes) "MAY appear in
+  // signature_algorithms ... for backward compatibility with TLS 1.2", where they sign
+  // ServerKeyExchange too. While TLS 1.2 is enabled we send one list (as OpenSSL and NSS do);
+  // a TLS 1.3-only client keeps them in signature_algorithms_cert.
+  const schemes = tls12Enabled ? certSchemes.slice() : certSchemes.filter(isTls13HandshakeScheme);
 
   if (grease) ext.others.push({ type: greaseValue(g[2]!), body: new Uint8Array(0) });
   ext.serverName = sni;
@@ -84,6 +90,14 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   ext.supportedVersions = grease ? [greaseValue(g[3]!), ProtocolVersion.TLSv1_3] : [ProtocolVersion.TLSv1_3];
   // A second GREASE extension, distinct from the first (duplicates are illegal, §4.2).
   if (grease) ext.others.push({ type: greaseValue((g[2]! & 0x0f) + 1 + (g[4]! % 15)), body: Uint8Array.of(0) });
+  // RFC 5746 §3.4: an initial TLS 1.2 ClientHello carries an empty renegotiation_info (TLS 1.3
+  // servers ignore it). RFC 5077 §3.2: an empty session_ticket asks a TLS 1.2 server for one.
+  if (tls12Enabled) ext.renegotiationInfo = new Uint8Array(0);
+  if (tls12Enabled && config.tls12SessionTickets) ext.sessionTicket = new Uint8Array(0);
+  // RFC 8446 §4.2.9: tickets we accept must use (EC)DHE; psk_ke is never offered.
+  ext.pskKeyExchangeModes = [PskKeyExchangeMode.PskDheKe];
+  // RFC 8449 §4.
+  ext.recordSizeLimit = config.recordSizeLimit;
 
   const hello: ClientHello = {
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -104,13 +118,68 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
     ExtensionType.SupportedVersions,
   ]) hs.offeredExtensions.add(t);
   if (ext.alpn !== null) hs.offeredExtensions.add(ExtensionType.ApplicationLayerProtocolNegotiation);
+  if (ext.recordSizeLimit !== null) hs.offeredExtensions.add(ExtensionType.RecordSizeLimit);
   sendHello(cx, hs);
   cx.allowCompatCcs(true);
   return new ExpectServerHello(hs);
 }
 
+/**
+ * Our extension order: one GREASE first and one last (RFC 8701), padding at the end, and the
+ * rest in the order NSS uses (so RFC 8448's hellos come out byte for byte).
+ */
+const helloOrder: readonly number[] = [
+  ExtensionType.ServerName, ExtensionType.RenegotiationInfo, ExtensionType.SupportedGroups,
+  ExtensionType.SessionTicket, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.KeyShare,
+  ExtensionType.SupportedVersions, ExtensionType.SignatureAlgorithms, ExtensionType.SignatureAlgorithmsCert,
+  ExtensionType.Cookie, ExtensionType.PskKeyExchangeModes, ExtensionType.RecordSizeLimit,
+];
+
+function isSet(ext: ClientHelloExtensions, type: number): boolean {
+  switch (type) {
+    case ExtensionType.ServerName: return ext.serverName !== null;
+    case ExtensionType.RenegotiationInfo: return ext.renegotiationInfo !== null;
+    case ExtensionType.SupportedGroups: return ext.supportedGroups !== null;
+    case ExtensionType.SessionTicket: return ext.sessionTicket !== null;
+    case ExtensionType.ApplicationLayerProtocolNegotiation: return ext.alpn !== null;
+    case ExtensionType.KeyShare: return ext.keyShare !== null;
+    case ExtensionType.SupportedVersions: return ext.supportedVersions !== null;
+    case ExtensionType.SignatureAlgorithms: return ext.signatureAlgorithms !== null;
+    case ExtensionType.SignatureAlgorithmsCert: return ext.signatureAlgorithmsCert !== null;
+    case ExtensionType.Cookie: return ext.cookie !== null;
+    case ExtensionType.PskKeyExchangeModes: return ext.pskKeyExchangeModes !== null;
+    case ExtensionType.RecordSizeLimit: return ext.recordSizeLimit !== null;
+    default: return false;
+  }
+}
+
+function orderExtensions(ext: ClientHelloExtensions): void {
+  const grease = ext.others.filter((o) => isGrease16(o.type)).map((o) => o.type);
+  const order: number[] = [];
+  if (grease[0] !== undefined) order.push(grease[0]);
+  for (const t of helloOrder) if (isSet(ext, t)) order.push(t);
+  for (const t of grease.slice(1)) order.push(t);
+  if (ext.padding !== null) order.push(ExtensionType.Padding);
+  ext.order = order;
+}
+
+/** RFC 7685 padding, as BoringSSL and NSS do: hellos of 256..511 bytes grow to 512 (F5 bug). */
+const PAD_FROM = 256;
+const PAD_TO = 512;
+
 function sendHello(cx: HandshakeContext, hs: ClientHandshakeData): void {
-  const bytes = encodeMessage((w, m: ClientHello) => void encodeClientHello(w, m), hs.hello);
+  const ext = hs.hello.extensions;
+  ext.padding = null;
+  orderExtensions(ext);
+  const encode = (w: Parameters<typeof encodeClientHello>[0], m: ClientHello) => void encodeClientHello(w, m);
+  let bytes = encodeMessage(encode, hs.hello);
+  if (bytes.length >= PAD_FROM && bytes.length < PAD_TO) {
+    const room = PAD_TO - bytes.length;
+    // The extension header takes 4 of the missing bytes; the body is at least 1 byte.
+    ext.padding = room >= 5 ? room - 4 : 1;
+    orderExtensions(ext);
+    bytes = encodeMessage(encode, hs.hello);
+  }
   hs.transcript.add(bytes);
   cx.sendHandshake(bytes);
 }
@@ -170,7 +239,7 @@ export class ExpectServerHello implements HandshakeState {
     cx.setTls13ReadKeys(suite, sHts);
     // From here on everything we send (our Finished, or an alert) is under the handshake key;
     // the compatibility CCS goes first (D.4: before the second flight).
-    cx.sendCompatCcs();
+    if (hs.config.middleboxCompat) cx.sendCompatCcs();
     cx.setTls13WriteKeys(suite, cHts);
     return new ExpectEncryptedExtensions(hs);
   }
@@ -265,10 +334,9 @@ function handleHelloRetryRequest(cx: HandshakeContext, hs: ClientHandshakeData, 
   ext.cookie = e.cookie === null ? null : e.cookie.slice();
   ext.earlyData = false;
   ext.preSharedKey = null;
-  ext.order = [];
   hs.hello = { ...hs.hello, extensions: ext };
   // RFC 8446 D.4: the client sends its compatibility CCS before its second flight.
-  cx.sendCompatCcs();
+  if (hs.config.middleboxCompat) cx.sendCompatCcs();
   sendHello(cx, hs);
   return new ExpectServerHello(hs);
 }

@@ -43,6 +43,9 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     if (e.earlyData) {
       throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'EncryptedExtensions accepts early_data, but we sent none');
     }
+    // RFC 8449 §4: the server's limit (>= 64, checked by the codec) bounds what we send from
+    // now on; the codec's allow-list above only lets it in when we offered ours.
+    if (e.recordSizeLimit !== null) cx.setPeerRecordSizeLimit(e.recordSizeLimit);
     if (e.alpn !== null) {
       // RFC 7301 §3.1: the server's choice must be one we offered.
       const chosen = e.alpn;

@@ -26,6 +26,12 @@ export interface CommonConfigOptions {
   now?: () => number;
   /** Largest plaintext per record we send, 64..16384 (RFC 8446 §5.1). */
   maxFragmentSize?: number;
+  /**
+   * RFC 8449 record_size_limit to advertise, 64..16385 (TLS 1.3 counts the inner content
+   * type, so 16385 means "full-size records"); null (default) sends no extension. Whether or
+   * not we send it, the peer's limit is honoured when it sends one.
+   */
+  recordSizeLimit?: number | null;
 }
 
 /** The validated common part of a config. */
@@ -39,6 +45,7 @@ export interface CommonConfig {
   readonly keyLog: ((line: string) => void) | null;
   readonly now: () => number;
   readonly maxFragmentSize: number;
+  readonly recordSizeLimit: number | null;
 }
 
 const groupAliases: Readonly<Record<string, string>> = {
@@ -134,6 +141,12 @@ export function validateCommon(o: CommonConfigOptions, side: 'client' | 'server'
     throw new TlsUsageError('ERR_TLS_CONFIG', `${side} config: maxFragmentSize ${maxFragmentSize} is outside 64..16384`);
   }
 
+  const recordSizeLimit = o.recordSizeLimit ?? null;
+  // RFC 8449 §4: at least 64; at most 2^14 + 1 in TLS 1.3.
+  if (recordSizeLimit !== null && (!Number.isInteger(recordSizeLimit) || recordSizeLimit < 64 || recordSizeLimit > 16385)) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', `${side} config: recordSizeLimit ${recordSizeLimit} is outside 64..16385`);
+  }
+
   return {
     provider,
     alpnProtocols,
@@ -144,6 +157,7 @@ export function validateCommon(o: CommonConfigOptions, side: 'client' | 'server'
     keyLog: o.keyLog ?? null,
     now: o.now ?? Date.now,
     maxFragmentSize,
+    recordSizeLimit,
   };
 }
 

@@ -263,6 +263,12 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     sink(`${label} ${toHex(clientRandom)} ${toHex(secret)}`);
   }
 
+  setPeerRecordSizeLimit(limit: number): void {
+    // Known gap: the fragmenter's floor is 64, so a peer limit of exactly 64 (63 bytes of
+    // TLS 1.3 plaintext) is rounded up to 64; callers have rejected limits below 64.
+    this.fragmenter.setMaxFragmentSize(Math.max(64, Math.min(this.config.maxFragmentSize, limit - 1)));
+  }
+
   noteServerName(name: string | null): void {
     this.serverNameSeen = name;
   }

@@ -31,6 +31,11 @@ export interface HandshakeContext {
   handshakeComplete(params: NegotiatedParameters): void;
   /** RFC 8446 §4.6.3: the peer updated its keys; answer when it asks. */
   receivedKeyUpdate(request: number): void;
+  /**
+   * RFC 8449 §4: the peer's record_size_limit; records we protect from now on carry at most
+   * `limit - 1` bytes of plaintext (TLS 1.3 counts the inner content type).
+   */
+  setPeerRecordSizeLimit(limit: number): void;
   /** Early negotiated facts (for the resolver and logs) before completion. */
   noteServerName(name: string | null): void;
 }

@@ -31,6 +31,11 @@ export interface ServerConfigOptions extends CommonConfigOptions {
    * (RFC 7301 §3.2, the default); 'ignore' continues without ALPN.
    */
   alpnMismatch?: 'reject' | 'ignore';
+  /**
+   * Send our supported_groups in EncryptedExtensions (RFC 8446 §4.2.7 allows it), so a client
+   * can use our preferred group next time. Default false (as rustls; NSS sends them).
+   */
+  sendSupportedGroups?: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -39,6 +44,7 @@ export interface ServerConfig extends CommonConfig {
   readonly resolveCertificate: CertificateResolver | null;
   readonly clientVerifier: ClientCertVerifier | null;
   readonly alpnMismatch: 'reject' | 'ignore';
+  readonly sendSupportedGroups: boolean;
 }
 
 /**
@@ -68,5 +74,6 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
     resolveCertificate,
     clientVerifier: o.clientVerifier ?? null,
     alpnMismatch,
+    sendSupportedGroups: o.sendSupportedGroups ?? false,
   };
 }

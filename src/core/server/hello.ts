@@ -3,7 +3,7 @@
  * cipher suite, group (or a HelloRetryRequest), ALPN and the certificate.
  */
 import { type ClientHello, decodeClientHello } from '../codec/client-hello.ts';
-import { CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, codePointName, isGrease16 } from '../codec/codepoints.ts';
+import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, codePointName, isGrease16 } from '../codec/codepoints.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { emptyServerHelloExtensions, encodeServerHello, HELLO_RETRY_REQUEST_RANDOM } from '../codec/server-hello.ts';
 import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
@@ -206,6 +206,8 @@ function sendHelloRetryRequest(cx: HandshakeContext, hs: ServerHandshakeData, su
   ext.supportedVersions = ProtocolVersion.TLSv1_3;
   ext.selectedGroup = group.group;
   ext.cookie = hs.cookie;
+  // NSS's order, as in RFC 8448 §5's HelloRetryRequest.
+  ext.order = [ExtensionType.KeyShare, ExtensionType.Cookie, ExtensionType.SupportedVersions];
   const bytes = encodeMessage(encodeServerHello, {
     legacyVersion: ProtocolVersion.TLSv1_2,
     random: HELLO_RETRY_REQUEST_RANDOM,

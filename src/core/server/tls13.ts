@@ -4,8 +4,8 @@
  */
 import { type Certificate, decodeCertificate, encodeCertificate, encodeCertificateRequest, emptyCertificateRequestExtensions } from '../codec/certificate.ts';
 import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
-import { HandshakeType, ProtocolVersion } from '../codec/codepoints.ts';
-import { emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
+import { ExtensionType, HandshakeType, ProtocolVersion } from '../codec/codepoints.ts';
+import { type EncryptedExtensionsExtensions, emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
 import { decodeFinished, encodeFinished } from '../codec/finished.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { emptyServerHelloExtensions, encodeServerHello } from '../codec/server-hello.ts';
@@ -17,6 +17,18 @@ import { Tls13Traffic } from '../conn/tls13-traffic.ts';
 import { certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
+
+const eeOrder: readonly number[] = [ExtensionType.SupportedGroups, ExtensionType.RecordSizeLimit, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.ServerName];
+
+function eeHas(e: EncryptedExtensionsExtensions, type: number): boolean {
+  switch (type) {
+    case ExtensionType.SupportedGroups: return e.supportedGroups !== null;
+    case ExtensionType.RecordSizeLimit: return e.recordSizeLimit !== null;
+    case ExtensionType.ApplicationLayerProtocolNegotiation: return e.alpn !== null;
+    case ExtensionType.ServerName: return e.serverName;
+    default: return false;
+  }
+}
 
 const noEntryExtensions = () => ({ statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] });
 
@@ -32,6 +44,8 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
   const shExt = emptyServerHelloExtensions();
   shExt.supportedVersions = ProtocolVersion.TLSv1_3;
   shExt.keyShare = { group: group.group, keyExchange: kx.publicShare };
+  // NSS's order (key_share first), so RFC 8448's ServerHello comes out byte for byte.
+  shExt.order = [ExtensionType.KeyShare, ExtensionType.SupportedVersions];
   const shBytes = encodeMessage(encodeServerHello, {
     legacyVersion: ProtocolVersion.TLSv1_2,
     random: cx.random(32),
@@ -57,11 +71,20 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
   cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.clientRandom, sHts);
   cx.setTls13WriteKeys(suite, sHts);
   cx.setTls13ReadKeys(suite, cHts);
+  // RFC 8449 §4: the client's limit bounds every record we protect.
+  const clientLimit = hs.hello!.extensions.recordSizeLimit;
+  if (clientLimit !== null) cx.setPeerRecordSizeLimit(clientLimit);
 
   const eeExt = emptyEncryptedExtensionsExtensions();
+  // RFC 8446 §4.2.7: our groups in preference order, "for the client to use in later connections".
+  if (hs.config.sendSupportedGroups) eeExt.supportedGroups = hs.config.groups.map((g) => g.group);
+  // RFC 8449 §4: we advertise ours only in answer to the client's.
+  if (clientLimit !== null && hs.config.recordSizeLimit !== null) eeExt.recordSizeLimit = hs.config.recordSizeLimit;
   if (hs.alpn !== null) eeExt.alpn = hs.alpn;
   // RFC 6066 §3: an empty server_name tells the client we used its SNI.
   if (hs.sni !== null) eeExt.serverName = true;
+  // NSS's order (server_name last), so RFC 8448's EncryptedExtensions come out byte for byte.
+  eeExt.order = eeOrder.filter((t) => eeHas(eeExt, t));
   const eeBytes = encodeMessage(encodeEncryptedExtensions, { extensions: eeExt });
   hs.transcript.add(eeBytes);
   cx.sendHandshake(eeBytes);

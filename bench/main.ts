@@ -1,0 +1,476 @@
+/**
+ * `npm run bench`: typetls against node:tls, side by side, in the same run (issue 5).
+ *
+ *   node --import tsx bench/main.ts [--quick] [--reps N] [--filter NAME] [--json FILE] [--svg FILE] [--cpu-prof DIR]
+ *
+ * Each scenario starts its worker processes (server and client apart, see worker.ts) for both
+ * stacks, runs one warm-up repetition each, then alternates the stacks A B B A ... for every
+ * repetition. Every repetition yields a figure for both; the table shows both medians and the
+ * median of the per-repetition ratios typetls/node:tls.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { CERT_KINDS, generateCerts, type BenchCerts, type CertKind } from './certs.ts';
+import type { Impl, TlsParams, WorkerInit, WorkerMessage, WorkerRequest, WorkResult } from './protocol.ts';
+import { formatTable, ratios, toJson, toSvg, type Better, type Row } from './report.ts';
+import { median, percentile } from './stats.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const IMPLS: readonly Impl[] = ['typetls', 'node'];
+const REQUEST_TIMEOUT_MS = 180_000;
+
+/** Command-line options. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly reps: number;
+  readonly filter: string | null;
+  readonly json: string | null;
+  readonly svg: string | null;
+  readonly cpuProf: string | null;
+}
+
+/** Parses argv (without node and script). @throws Error on an unknown or incomplete option. */
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  let quick = false, reps: number | null = null, filter: string | null = null, json: string | null = null, svg: string | null = null, cpuProf: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} expects a value`);
+      return v;
+    };
+    switch (a) {
+      case '--quick': quick = true; break;
+      case '--reps': reps = Number(value()); break;
+      case '--filter': filter = value(); break;
+      case '--json': json = value(); break;
+      case '--svg': svg = value(); break;
+      case '--cpu-prof': cpuProf = value(); break;
+      default: throw new Error(`unknown option ${a}; expected --quick, --reps N, --filter NAME, --json FILE, --svg FILE, --cpu-prof DIR`);
+    }
+  }
+  const r = reps ?? (quick ? 3 : 7);
+  if (!Number.isInteger(r) || r < 1 || r > 100) throw new Error(`--reps expects an integer 1..100, saw ${String(reps)}`);
+  return { quick, reps: r, filter, json, svg, cpuProf };
+}
+
+// ---- worker processes ----
+
+/** A request without its id (distributes over the union). */
+type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+
+const children = new Set<ChildProcess>();
+
+/** One forked worker with request/response over IPC. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly ports: Promise<readonly number[]>;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: WorkResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly exited: Promise<void>;
+
+  constructor(init: WorkerInit, opts: { gc: boolean; cpuProfDir: string | null }) {
+    const execArgv = ['--import', 'tsx'];
+    if (opts.gc) execArgv.push('--expose-gc');
+    if (opts.cpuProfDir !== null) {
+      mkdirSync(opts.cpuProfDir, { recursive: true });
+      execArgv.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
+    }
+    this.child = fork(join(here, 'worker.ts'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(this.child);
+    this.exited = new Promise((resolve) => this.child.once('exit', () => {
+      children.delete(this.child);
+      for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new Error('worker exited')); }
+      this.pending.clear();
+      resolve();
+    }));
+    this.ports = new Promise((resolve, reject) => {
+      this.child.once('exit', (code) => reject(new Error(`worker exited with ${String(code)} before it was ready`)));
+      this.child.on('message', (m: WorkerMessage) => {
+        if (m.kind === 'ready') { resolve(m.ports); return; }
+        const p = this.pending.get(m.id);
+        if (p === undefined) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.kind === 'result') p.resolve(m.result);
+        else p.reject(new Error(`worker: ${m.message}`));
+      });
+    });
+    this.ports.catch(() => {});
+    this.child.send(init);
+  }
+
+  request(r: RequestBody): Promise<WorkResult> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`worker request ${r.cmd} timed out`)); }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      this.child.send({ ...r, id } as WorkerRequest);
+    });
+  }
+
+  /** Asks the worker to close everything and exit; kills it after 10 s. */
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.connected) this.child.send({ id: 0, cmd: 'exit' } satisfies WorkerRequest);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+function killChildren(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
+// ---- scenarios ----
+
+interface Counts {
+  readonly hsSerial: number;
+  readonly hsParallel: number;
+  readonly bulkBytes: number;
+  readonly idleConnections: number;
+  readonly memHandshakes: number;
+}
+
+const FULL: Counts = { hsSerial: 200, hsParallel: 400, bulkBytes: 64 << 20, idleConnections: 1000, memHandshakes: 200 };
+const QUICK: Counts = { hsSerial: 20, hsParallel: 48, bulkBytes: 8 << 20, idleConnections: 100, memHandshakes: 20 };
+
+interface Ctx {
+  readonly certs: BenchCerts;
+  readonly counts: Counts;
+  readonly cpuProf: string | null;
+}
+
+/** A metric a sub-scenario yields per repetition. */
+interface MetricSpec {
+  readonly metric: string;
+  readonly unit: string;
+  readonly better: Better;
+}
+
+/** One stack's running processes for a scenario; `rep()` measures one repetition. */
+interface Runner {
+  rep(): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+/** A group of sub-scenarios sharing processes. */
+interface Scenario {
+  readonly name: string;
+  /** Sub-scenario names (table rows are grouped by these) and the metrics each yields. */
+  readonly subs: Readonly<Record<string, readonly MetricSpec[]>>;
+  /** Start fresh processes for every repetition (memory figures). */
+  readonly freshPerRep: boolean;
+  /** Only typetls is measured (node:tls has no equivalent). */
+  start(impl: Impl, subs: readonly string[], ctx: Ctx): Promise<Runner>;
+}
+
+const key = (sub: string, metric: string): string => `${sub}\u0000${metric}`;
+
+function profDir(ctx: Ctx, scenario: string, impl: Impl, role: string): string | null {
+  return ctx.cpuProf === null ? null : join(ctx.cpuProf, scenario, `${impl}-${role}`);
+}
+
+async function startPair(ctx: Ctx, scenario: string, params: TlsParams, mode: 'hello' | 'bulk', gc: boolean): Promise<{ server: Worker; client: Worker }> {
+  const server = new Worker({ role: 'server', params, mode }, { gc, cpuProfDir: profDir(ctx, scenario, params.impl, 'server') });
+  try {
+    const ports = await server.ports;
+    const client = new Worker({ role: 'client', params, ports }, { gc, cpuProfDir: profDir(ctx, scenario, params.impl, 'client') });
+    await client.ports.catch(async (e: unknown) => { await client.close(); throw e; });
+    return { server, client };
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+}
+
+const HS_METRICS_SERIAL: readonly MetricSpec[] = [
+  { metric: 'handshakes/s', unit: '1/s', better: 'higher' },
+  { metric: 'server CPU per handshake', unit: 'µs', better: 'lower' },
+  { metric: 'client CPU per handshake', unit: 'µs', better: 'lower' },
+  { metric: 'latency p50', unit: 'ms', better: 'lower' },
+  { metric: 'latency p99', unit: 'ms', better: 'lower' },
+];
+const HS_METRICS_PARALLEL = HS_METRICS_SERIAL.slice(0, 3);
+
+const SUITES: Readonly<Record<string, string>> = {
+  aes128: 'TLS_AES_128_GCM_SHA256',
+  aes256: 'TLS_AES_256_GCM_SHA384',
+  chacha: 'TLS_CHACHA20_POLY1305_SHA256',
+};
+
+function handshakeScenario(kind: CertKind): Scenario {
+  const name = `handshake-${kind}`;
+  const c1 = `${name}-c1`, c16 = `${name}-c16`;
+  return {
+    name,
+    subs: { [c1]: HS_METRICS_SERIAL, [c16]: HS_METRICS_PARALLEL },
+    freshPerRep: false,
+    async start(impl, subs, ctx) {
+      const params: TlsParams = { impl, certs: ctx.certs, certKind: kind, suite: SUITES['aes128']!, bulkBytes: 0 };
+      const { server, client } = await startPair(ctx, name, params, 'hello', false);
+      return {
+        async rep() {
+          const out = new Map<string, number>();
+          for (const [sub, n, conc] of [[c1, ctx.counts.hsSerial, 1], [c16, ctx.counts.hsParallel, 16]] as const) {
+            if (!subs.includes(sub)) continue;
+            await server.request({ cmd: 'mark', gc: false });
+            const c = await client.request({ cmd: 'handshakes', n, concurrency: conc });
+            const s = await server.request({ cmd: 'mark', gc: false });
+            out.set(key(sub, 'handshakes/s'), n / (c.wallMs / 1000));
+            out.set(key(sub, 'server CPU per handshake'), s.cpuUs / n);
+            out.set(key(sub, 'client CPU per handshake'), c.cpuUs / n);
+            out.set(key(sub, 'latency p50'), percentile(c.latenciesMs, 50));
+            out.set(key(sub, 'latency p99'), percentile(c.latenciesMs, 99));
+          }
+          return out;
+        },
+        close: async () => { await client.close(); await server.close(); },
+      };
+    },
+  };
+}
+
+const BULK_METRICS: readonly MetricSpec[] = [
+  { metric: 'throughput', unit: 'MB/s', better: 'higher' },
+  { metric: 'server CPU-bound throughput', unit: 'MB/s', better: 'higher' },
+  { metric: 'client CPU-bound throughput', unit: 'MB/s', better: 'higher' },
+];
+
+function bulkScenario(suiteKey: string): Scenario {
+  const name = `bulk-${suiteKey}`;
+  const up = `${name}-c2s`, down = `${name}-s2c`;
+  return {
+    name,
+    subs: { [up]: BULK_METRICS, [down]: BULK_METRICS },
+    freshPerRep: false,
+    async start(impl, subs, ctx) {
+      const params: TlsParams = { impl, certs: ctx.certs, certKind: 'ecdsa', suite: SUITES[suiteKey]!, bulkBytes: ctx.counts.bulkBytes };
+      const { server, client } = await startPair(ctx, name, params, 'bulk', false);
+      return {
+        async rep() {
+          const out = new Map<string, number>();
+          for (const [sub, direction] of [[up, 'c2s'], [down, 's2c']] as const) {
+            if (!subs.includes(sub)) continue;
+            await server.request({ cmd: 'mark', gc: false });
+            const c = await client.request({ cmd: 'bulk', direction });
+            const s = await server.request({ cmd: 'mark', gc: false });
+            const mb = params.bulkBytes / 1e6;
+            out.set(key(sub, 'throughput'), mb / (c.wallMs / 1000));
+            out.set(key(sub, 'server CPU-bound throughput'), mb / (s.cpuUs / 1e6));
+            out.set(key(sub, 'client CPU-bound throughput'), mb / (c.cpuUs / 1e6));
+          }
+          return out;
+        },
+        close: async () => { await client.close(); await server.close(); },
+      };
+    },
+  };
+}
+
+const IDLE_METRICS: readonly MetricSpec[] = [
+  { metric: 'server heap per connection', unit: 'KiB', better: 'lower' },
+  { metric: 'server RSS per connection', unit: 'KiB', better: 'lower' },
+  { metric: 'client heap per connection', unit: 'KiB', better: 'lower' },
+  { metric: 'client RSS per connection', unit: 'KiB', better: 'lower' },
+];
+
+const idleScenario: Scenario = {
+  name: 'idle-memory',
+  subs: { 'idle-memory': IDLE_METRICS },
+  freshPerRep: true,
+  async start(impl, _subs, ctx) {
+    const params: TlsParams = { impl, certs: ctx.certs, certKind: 'ecdsa', suite: SUITES['aes128']!, bulkBytes: 0 };
+    const { server, client } = await startPair(ctx, 'idle-memory', params, 'hello', true);
+    return {
+      async rep() {
+        const n = ctx.counts.idleConnections;
+        // Warm both processes (code loaded, JIT, pools) so the delta is the connections only.
+        await client.request({ cmd: 'handshakes', n: 20, concurrency: 4 });
+        await server.request({ cmd: 'mark', gc: true });
+        const c = await client.request({ cmd: 'idleOpen', n, concurrency: 16 });
+        const s = await server.request({ cmd: 'mark', gc: true });
+        await client.request({ cmd: 'idleClose' });
+        return new Map([
+          [key('idle-memory', 'server heap per connection'), s.heapDelta / n / 1024],
+          [key('idle-memory', 'server RSS per connection'), s.rssDelta / n / 1024],
+          [key('idle-memory', 'client heap per connection'), c.heapDelta / n / 1024],
+          [key('idle-memory', 'client RSS per connection'), c.rssDelta / n / 1024],
+        ]);
+      },
+      close: async () => { await client.close(); await server.close(); },
+    };
+  },
+};
+
+const MEM_HS: readonly MetricSpec[] = [
+  { metric: 'handshakes/s', unit: '1/s', better: 'higher' },
+  { metric: 'CPU per handshake, both sides', unit: 'µs', better: 'lower' },
+];
+const MEM_BULK: readonly MetricSpec[] = [
+  { metric: 'throughput, both sides', unit: 'MB/s', better: 'higher' },
+];
+
+const inMemoryScenario: Scenario = {
+  name: 'in-memory',
+  subs: { 'in-memory-handshake-ecdsa': MEM_HS, 'in-memory-bulk-aes128': MEM_BULK },
+  freshPerRep: false,
+  async start(impl, subs, ctx) {
+    const params: TlsParams = { impl, certs: ctx.certs, certKind: 'ecdsa', suite: SUITES['aes128']!, bulkBytes: ctx.counts.bulkBytes };
+    const w = new Worker({ role: 'inproc', params }, { gc: false, cpuProfDir: profDir(ctx, 'in-memory', impl, 'inproc') });
+    await w.ports.catch(async (e: unknown) => { await w.close(); throw e; });
+    return {
+      async rep() {
+        const out = new Map<string, number>();
+        if (subs.includes('in-memory-handshake-ecdsa')) {
+          const n = ctx.counts.memHandshakes;
+          const r = await w.request({ cmd: 'memHandshakes', n });
+          out.set(key('in-memory-handshake-ecdsa', 'handshakes/s'), n / (r.wallMs / 1000));
+          out.set(key('in-memory-handshake-ecdsa', 'CPU per handshake, both sides'), r.cpuUs / n);
+        }
+        if (subs.includes('in-memory-bulk-aes128')) {
+          const r = await w.request({ cmd: 'memBulk' });
+          out.set(key('in-memory-bulk-aes128', 'throughput, both sides'), params.bulkBytes / 1e6 / (r.wallMs / 1000));
+        }
+        return out;
+      },
+      close: () => w.close(),
+    };
+  },
+};
+
+const SCENARIOS: readonly Scenario[] = [
+  ...CERT_KINDS.map(handshakeScenario),
+  ...Object.keys(SUITES).map(bulkScenario),
+  idleScenario,
+  inMemoryScenario,
+];
+
+/** Rows for what is not implemented yet, printed so the gap stays visible. */
+const NOT_IMPLEMENTED: readonly string[] = ['resumption-psk', 'tls12-handshake-ecdsa', 'tls12-bulk-aes128'];
+
+// ---- the harness ----
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+async function runScenario(s: Scenario, subs: readonly string[], ctx: Ctx, reps: number): Promise<Row[]> {
+  const values = new Map<Impl, Map<string, number[]>>(IMPLS.map((i) => [i, new Map()]));
+  const record = (impl: Impl, m: Map<string, number>): void => {
+    for (const [k, v] of m) {
+      const list = values.get(impl)!;
+      if (!list.has(k)) list.set(k, []);
+      list.get(k)!.push(v);
+    }
+  };
+  const startBoth = async (): Promise<Map<Impl, Runner>> => {
+    const runners = new Map<Impl, Runner>();
+    try {
+      for (const impl of IMPLS) runners.set(impl, await s.start(impl, subs, ctx));
+    } catch (e) {
+      for (const r of runners.values()) await r.close();
+      throw e;
+    }
+    return runners;
+  };
+  let runners = await startBoth();
+  try {
+    for (const impl of IMPLS) await runners.get(impl)!.rep(); // warm-up, discarded
+    for (let i = 0; i < reps; i++) {
+      // A B B A ...: neither stack always runs first.
+      const order = i % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+      if (s.freshPerRep && i > 0) {
+        for (const r of runners.values()) await r.close();
+        runners = await startBoth();
+      }
+      for (const impl of order) record(impl, await runners.get(impl)!.rep());
+      log(`  ${s.name}: repetition ${i + 1}/${reps} done`);
+    }
+  } finally {
+    for (const r of runners.values()) await r.close();
+  }
+  const rows: Row[] = [];
+  for (const sub of subs) {
+    for (const m of s.subs[sub]!) {
+      const k = key(sub, m.metric);
+      rows.push({ scenario: sub, metric: m.metric, unit: m.unit, better: m.better, typetls: values.get('typetls')!.get(k) ?? [], node: values.get('node')!.get(k) ?? [], note: null });
+    }
+  }
+  return rows;
+}
+
+/** Runs the selected scenarios and returns every row (including "n/a" rows). */
+export async function runBench(o: BenchOptions): Promise<Row[]> {
+  const { certs, cleanup } = generateCerts();
+  const onSignal = (): void => { killChildren(); cleanup(); process.exit(130); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const ctx: Ctx = { certs, counts: o.quick ? QUICK : FULL, cpuProf: o.cpuProf };
+  const rows: Row[] = [];
+  try {
+    for (const s of SCENARIOS) {
+      const all = Object.keys(s.subs);
+      // An exact sub-scenario name selects only it; otherwise NAME is a substring of scenario names.
+      const subs = o.filter === null || s.name.includes(o.filter) ? all
+        : all.includes(o.filter) ? [o.filter] : all.filter((x) => x.includes(o.filter!));
+      if (subs.length === 0) continue;
+      log(`scenario ${s.name} (${subs.join(', ')}), ${o.reps} repetitions`);
+      rows.push(...(await runScenario(s, subs, ctx, o.reps)));
+    }
+    for (const n of NOT_IMPLEMENTED) {
+      if (o.filter === null || n.includes(o.filter)) rows.push({ scenario: n, metric: '-', unit: '', better: 'higher', typetls: [], node: [], note: 'n/a (not implemented)' });
+    }
+  } finally {
+    killChildren();
+    cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  let o: BenchOptions;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    log(`bench: ${(e as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
+  const started = Date.now();
+  const rows = await runBench(o);
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    openssl: process.versions.openssl,
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+    quick: o.quick,
+    reps: o.reps,
+    filter: o.filter,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  process.stdout.write(`typetls vs node:tls — Node ${meta.node}, OpenSSL ${meta.openssl}, ${meta.cpus}, ${o.reps} repetitions${o.quick ? ' (quick)' : ''}\n\n`);
+  process.stdout.write(formatTable(rows) + '\n');
+  const measured = rows.filter((r) => ratios(r).length > 0);
+  if (measured.length > 0) {
+    process.stdout.write(`\nratio typetls/node:tls: median over rows ${median(measured.map((r) => median(ratios(r)))).toFixed(2)} (${measured.length} rows; see "better" for direction)\n`);
+  }
+  process.stdout.write(`total ${meta.seconds} s\n`);
+  if (o.json !== null) writeFileSync(o.json, toJson(rows, meta));
+  if (o.svg !== null) writeFileSync(o.svg, toSvg(rows, `typetls vs node:tls (Node ${meta.node}, ${meta.cpus})`));
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e: unknown) => {
+    killChildren();
+    log(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,51 @@
+// Smoke test of the benchmark suite (bench/main.ts): one small scenario with tiny counts runs
+// to completion in child processes and prints a ratio row. No timing assertions (STYLE §7).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { parseArgs } from '../../bench/main.ts';
+import { formatTable, ratios, type Row } from '../../bench/report.ts';
+import { median, percentile } from '../../bench/stats.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'typetls-bench-smoke-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('bench --quick --filter handshake-ecdsa-c1 completes and prints a ratio line', () => {
+  const json = join(dir, 'out.json'), svg = join(dir, 'out.svg');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--quick', '--reps', '1', '--filter', 'handshake-ecdsa-c1', '--json', json, '--svg', svg], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `bench exited with ${String(r.status)}: ${r.stderr}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('| handshake-ecdsa-c1') && l.includes('handshakes/s'));
+  assert.notEqual(line, undefined, `no handshakes/s row in:\n${r.stdout}`);
+  const cells = line!.split('|').map((c) => c.trim());
+  // | scenario | metric | typetls | node:tls | ratio | better |
+  assert.match(cells[5]!, /^\d+\.\d\d$/, `ratio cell ${JSON.stringify(cells[5])}`);
+  assert.doesNotMatch(r.stdout, /handshake-ecdsa-c16/, 'the exact filter selects only the c1 sub-scenario');
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as { rows: { scenario: string; typetls: number[]; node: number[] }[] };
+  const row = doc.rows.find((x) => x.scenario === 'handshake-ecdsa-c1');
+  assert.equal(row?.typetls.length, 1, 'one repetition of typetls');
+  assert.equal(row?.node.length, 1, 'one repetition of node:tls');
+  assert.match(readFileSync(svg, 'utf8'), /^<svg [^]*<\/svg>\n$/, 'an SVG document');
+});
+
+test('bench rejects unknown options', () => {
+  assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
+  assert.throws(() => parseArgs(['--reps', '0']), /--reps expects/);
+  assert.deepEqual(parseArgs(['--quick']), { quick: true, reps: 3, filter: null, json: null, svg: null, cpuProf: null });
+});
+
+test('bench statistics and table: ratios per repetition, medians, n/a rows', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), 9);
+  assert.ok(Number.isNaN(median([])), 'median of nothing is NaN');
+  const row: Row = { scenario: 's', metric: 'm', unit: 'u', better: 'higher', typetls: [2, 4, 9], node: [4, 4, 3], note: null };
+  assert.deepEqual(ratios(row), [0.5, 1, 3]);
+  const table = formatTable([row, { scenario: 'tls12', metric: '-', unit: '', better: 'higher', typetls: [], node: [], note: 'n/a (not implemented)' }]);
+  assert.match(table, /\| s +\| m \(u\) +\| +4.00 \| +4.00 \| +1.00 \| higher \|/);
+  assert.match(table, /\| tls12 +\| - +\| n\/a \(not implemented\) \|/);
+});
