@@ -96,6 +96,19 @@ export function signatureSchemeFor(algorithmId: Uint8Array, issuerKey: PublicKey
 }
 
 /**
+ * rustls-webpki's ECDSA_P256_SHA384 and ECDSA_P384_SHA256 (RFC 5758 §3.2 does not tie the hash
+ * to the curve): the hash for such a pair, or null for every other algorithm/key combination.
+ */
+function crossedEcdsaHash(algorithmId: Uint8Array, issuerKey: PublicKeyInfo): 'sha256' | 'sha384' | null {
+  if (issuerKey.kind !== 'ec') return null;
+  const entry = ALGORITHMS.find((a) => bytesEqual(a.encoding, algorithmId));
+  if (entry === undefined || entry.family !== 'ecdsa') return null;
+  if (entry.curve === 'P-256' && issuerKey.curve === 'P-384') return 'sha256';
+  if (entry.curve === 'P-384' && issuerKey.curve === 'P-256') return 'sha384';
+  return null;
+}
+
+/**
  * Verifies a certificate (or CRL) signature: `signed` over `message` with algorithm
  * `algorithmId`, by the issuer key `issuerSpki`/`issuerKey`. Consumes one signature from the
  * budget when one is given.
@@ -106,6 +119,17 @@ export function verifySignedData(
   issuerSpki: Uint8Array, issuerKey: PublicKeyInfo, budget: Budget | null,
 ): void {
   if (budget !== null) budget.consumeSignature();
+  const crossed = crossedEcdsaHash(algorithmId, issuerKey);
+  if (crossed !== null) {
+    // No TLS code point for these pairs: the provider's hash-explicit ECDSA check.
+    if (signatures.verifyEcdsaWithHash === undefined) {
+      throw new TlsCertificateError('ERR_TLS_CERT_UNSUPPORTED_SIGNATURE_ALGORITHM', `ECDSA ${issuerKey.kind === 'ec' ? issuerKey.curve : ''} with ${crossed} is not supported by the crypto provider`);
+    }
+    if (!signatures.verifyEcdsaWithHash(crossed, issuerSpki, message, signature)) {
+      throw new TlsCertificateError('ERR_TLS_CERT_BAD_SIGNATURE', 'certificate signature does not verify with the issuer\'s key');
+    }
+    return;
+  }
   const scheme = signatureSchemeFor(algorithmId, issuerKey);
   if (!signatures.supportedSchemes.includes(scheme)) {
     throw new TlsCertificateError('ERR_TLS_CERT_UNSUPPORTED_SIGNATURE_ALGORITHM', `signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported by the crypto provider`);

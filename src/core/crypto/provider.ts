@@ -147,6 +147,12 @@ export interface SignatureVerifier {
    * key that does not suit the scheme; never throws for bad input.
    */
   verify(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * Certificates only: an ECDSA signature whose hash does not follow the curve, which has no
+   * TLS code point (RFC 5758 allows P-384 with SHA-256 and P-256 with SHA-384; rustls-webpki
+   * accepts both). Optional: without it, such certificates are refused as unsupported.
+   */
+  verifyEcdsaWithHash?(hash: HashName, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
 /** Everything cryptographic, in one object the configs take. */

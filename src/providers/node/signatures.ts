@@ -6,7 +6,7 @@
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { SignatureScheme } from '../../core/codec/codepoints.ts';
-import type { SignatureVerifier } from '../../core/crypto/provider.ts';
+import type { HashName, SignatureVerifier } from '../../core/crypto/provider.ts';
 
 const S = SignatureScheme;
 
@@ -95,6 +95,16 @@ export class NodeSignatureVerifier implements SignatureVerifier {
           // algorithm", and MGF1 uses the same hash.
           return nodeVerify(si.hash, message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: si.hashLength }, signature);
       }
+    } catch {
+      return false;
+    }
+  }
+
+  verifyEcdsaWithHash(hash: HashName, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const key = this.#importKey(spki);
+    if (key === null || key.asymmetricKeyType !== 'ec') return false;
+    try {
+      return nodeVerify(hash, message, key, signature);
     } catch {
       return false;
     }
