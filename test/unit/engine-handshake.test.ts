@@ -154,6 +154,21 @@ describe('TLS 1.3 engine, in memory', () => {
     assert.throws(() => s.processNewPackets(), (e: unknown) => isTlsError(e) && e.code === 'ERR_TLS_ALERT_RECEIVED' && /bad_record_mac|BadRecordMac/i.test(e.message));
   });
 
+  it('a client that rejects the ServerHello alerts in plaintext, and the server reads it', () => {
+    const c = new ClientConnection(clientConfig(), 'server.test');
+    const s = new ServerConnection(serverConfig());
+    transfer(c, s);
+    const flight = s.writeTls()!;
+    // record header 5 + handshake header 4 + legacy_version 2 + random 32 + id length 1
+    flight[44]! ^= 0xff; // legacy_session_id_echo no longer matches
+    c.readTls(flight);
+    assert.throws(() => c.processNewPackets(), (e: unknown) => isTlsError(e) && e.code === 'ERR_TLS_PEER_ILLEGAL_PARAMETER');
+    const alert = c.writeTls()!;
+    assert.deepEqual(Array.from(alert), [21, 3, 3, 0, 2, 2, 47], 'a plaintext fatal illegal_parameter alert');
+    s.readTls(alert);
+    assert.throws(() => s.processNewPackets(), (e: unknown) => isTlsError(e) && e.code === 'ERR_TLS_ALERT_RECEIVED' && (e as { received?: number }).received === 47);
+  });
+
   it('key log lines in NSS format', () => {
     const lines: string[] = [];
     const c = new ClientConnection(clientConfig({ keyLog: (l) => lines.push(l) }), 'server.test');
