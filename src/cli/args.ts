@@ -33,6 +33,18 @@ export interface ServerArgs {
   readonly requireClientCert?: true;
   /** `--crl FILE`...: CRLs checked for client certificates. */
   readonly crl?: readonly string[];
+  /** `--suite NAME`...: IANA cipher suite names in preference order (present only when given). */
+  readonly cipherSuites?: readonly string[];
+  /** `--compress zlib,brotli,zstd|none`: RFC 8879 algorithms in preference order (present only when given). */
+  readonly compress?: readonly number[] | 'none';
+  /** `--ocsp FILE`: a DER OCSP response to staple (present only when given). */
+  readonly ocsp?: string;
+  /** `--tickets N`: TLS 1.3 NewSessionTickets per handshake (default 2; 0 disables resumption). */
+  readonly tickets?: number;
+  /** `--session-cache N`: single-use server-side sessions instead of stateless tickets. */
+  readonly sessionCache?: number;
+  /** `--max-early-data BYTES`: accept 0-RTT data (needs single-use sessions). */
+  readonly maxEarlyData?: number;
 }
 
 export interface ClientArgs {
@@ -50,10 +62,20 @@ export interface ClientArgs {
   /** `--cert CHAIN.pem --key KEY.pem`: the client certificate, sent when the server asks (present only when given). */
   readonly cert?: string;
   readonly key?: string;
+  /** `--suite NAME`...: IANA cipher suite names in preference order (present only when given). */
+  readonly cipherSuites?: readonly string[];
+  /** `--compress zlib,brotli,zstd|none` (present only when given). */
+  readonly compress?: readonly number[] | 'none';
+  /** `--status`: ask for a stapled OCSP response (present only when given). */
+  readonly status?: true;
+  /** `--resume N`: connect N+1 times, resuming TLS 1.3 sessions (present only when given). */
+  readonly resume?: number;
+  /** `--early-data FILE`: send FILE as 0-RTT data on resumed connections (present only when given). */
+  readonly earlyData?: string;
 }
 
-export const serverUsage = 'usage: typetls server --cert CHAIN.pem --key KEY.pem [--host 127.0.0.1] [--port 4433] [--alpn PROTO]... [--mode http|echo] [--client-ca CA.pem [--require-client-cert] [--crl CRL.pem]...] [--verbose]';
-export const clientUsage = 'usage: typetls client HOST[:PORT] [--servername NAME] [--ca CA.pem] [--alpn PROTO]... [--http [PATH]] [--cert CHAIN.pem --key KEY.pem] [--verbose]';
+export const serverUsage = 'usage: typetls server --cert CHAIN.pem --key KEY.pem [--host 127.0.0.1] [--port 4433] [--alpn PROTO]... [--mode http|echo] [--client-ca CA.pem [--require-client-cert] [--crl CRL.pem]...] [--compress zlib,brotli,zstd|none] [--ocsp RESPONSE.der] [--tickets N] [--session-cache N] [--max-early-data BYTES] [--min-version 1.2|1.3] [--max-version 1.2|1.3] [--suite NAME]... [--verbose]';
+export const clientUsage = 'usage: typetls client HOST[:PORT] [--servername NAME] [--ca CA.pem] [--alpn PROTO]... [--http [PATH]] [--cert CHAIN.pem --key KEY.pem] [--compress zlib,brotli,zstd|none] [--status] [--resume N] [--early-data FILE] [--min-version 1.2|1.3] [--max-version 1.2|1.3] [--suite NAME]... [--verbose]';
 
 function parse(argv: readonly string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'], positionals: boolean): ReturnType<typeof parseArgs> {
   try {
@@ -61,6 +83,14 @@ function parse(argv: readonly string[], options: NonNullable<Parameters<typeof p
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]!);
   }
+}
+
+/** A non-negative integer option, present only when given. */
+function count(v: unknown, flag: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const text = String(v);
+  if (!/^[0-9]{1,10}$/.test(text) || Number(text) > max) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a whole number in 0..${max}`);
+  return Number(text);
 }
 
 function port(text: string, what: string): number {
@@ -75,9 +105,36 @@ function version(v: unknown, flag: string): 'TLSv1.2' | 'TLSv1.3' | null {
   throw new UsageError(`${flag} ${JSON.stringify(v)} is not TLSv1.2 or TLSv1.3`);
 }
 
+/** `--suite NAME`... (IANA names, repeatable, preference order): present only when given. */
+function suites(v: unknown): { cipherSuites?: readonly string[] } {
+  const list = (v as string[] | undefined) ?? [];
+  for (const name of list) {
+    if (!/^TLS_[A-Z0-9_]+$/.test(name)) throw new UsageError(`--suite ${JSON.stringify(name)} is not an IANA cipher suite name such as TLS_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`);
+  }
+  return list.length > 0 ? { cipherSuites: list } : {};
+}
+
+const compressionNames: Readonly<Record<string, number>> = { zlib: 1, brotli: 2, zstd: 3 };
+
+/** `--compress zlib,brotli,zstd` (RFC 8879 code points, in that order) or `none`. */
+function compression(v: unknown): readonly number[] | 'none' | undefined {
+  if (v === undefined) return undefined;
+  const text = String(v).trim().toLowerCase();
+  if (text === 'none') return 'none';
+  const out: number[] = [];
+  for (const name of text.split(',')) {
+    const a = compressionNames[name.trim()];
+    if (a === undefined) throw new UsageError(`--compress ${JSON.stringify(String(v))}: ${JSON.stringify(name)} is not zlib, brotli, zstd or none`);
+    if (out.includes(a)) throw new UsageError(`--compress ${JSON.stringify(String(v))}: ${name.trim()} is listed twice`);
+    out.push(a);
+  }
+  return out;
+}
+
 const versionOptions = {
   'min-version': { type: 'string' },
   'max-version': { type: 'string' },
+  suite: { type: 'string', multiple: true },
 } as const;
 
 /** Parses `typetls server ...` (argv after the subcommand). */
@@ -93,8 +150,20 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
     'client-ca': { type: 'string' },
     'require-client-cert': { type: 'boolean', default: false },
     crl: { type: 'string', multiple: true },
+    compress: { type: 'string' },
+    ocsp: { type: 'string' },
+    tickets: { type: 'string' },
+    'session-cache': { type: 'string' },
+    'max-early-data': { type: 'string' },
     ...versionOptions,
   }, false);
+  const tickets = count(values['tickets'], '--tickets', 16);
+  const sessionCache = count(values['session-cache'], '--session-cache', 1_000_000);
+  const maxEarlyData = count(values['max-early-data'], '--max-early-data', 0xffffffff);
+  if (maxEarlyData !== undefined && maxEarlyData > 0 && sessionCache === 0) throw new UsageError('--max-early-data needs single-use sessions: drop --session-cache 0');
+  if (maxEarlyData !== undefined && maxEarlyData > 0 && tickets === 0) throw new UsageError('--max-early-data needs tickets: drop --tickets 0');
+  const serverCompress = compression(values['compress']);
+  const ocsp = values['ocsp'] as string | undefined;
   const clientCa = values['client-ca'] as string | undefined;
   const requireClientCert = values['require-client-cert'] === true;
   const crl = (values['crl'] as string[] | undefined) ?? [];
@@ -115,9 +184,15 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
     verbose: values['verbose'] === true,
     minVersion: version(values['min-version'], '--min-version'),
     maxVersion: version(values['max-version'], '--max-version'),
+    ...suites(values['suite']),
     ...(clientCa !== undefined ? { clientCa } : {}),
     ...(requireClientCert ? { requireClientCert: true as const } : {}),
     ...(crl.length > 0 ? { crl } : {}),
+    ...(serverCompress !== undefined ? { compress: serverCompress } : {}),
+    ...(ocsp !== undefined ? { ocsp } : {}),
+    ...(tickets !== undefined ? { tickets } : {}),
+    ...(sessionCache !== undefined ? { sessionCache } : {}),
+    ...(maxEarlyData !== undefined ? { maxEarlyData } : {}),
   };
 }
 
@@ -172,8 +247,16 @@ export function parseClientArgs(argv: readonly string[]): ClientArgs {
     verbose: { type: 'boolean', short: 'v', default: false },
     cert: { type: 'string' },
     key: { type: 'string' },
+    compress: { type: 'string' },
+    status: { type: 'boolean', default: false },
+    resume: { type: 'string' },
+    'early-data': { type: 'string' },
     ...versionOptions,
   }, true);
+  const resume = count(values['resume'], '--resume', 100);
+  const earlyData = values['early-data'] as string | undefined;
+  if (earlyData !== undefined && (resume === undefined || resume === 0)) throw new UsageError('--early-data needs --resume N (0-RTT is sent on resumed connections)');
+  const clientCompress = compression(values['compress']);
   const cert = values['cert'] as string | undefined;
   const key = values['key'] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together, expected both');
@@ -193,7 +276,12 @@ export function parseClientArgs(argv: readonly string[]): ClientArgs {
     verbose: values['verbose'] === true,
     minVersion: version(values['min-version'], '--min-version'),
     maxVersion: version(values['max-version'], '--max-version'),
+    ...suites(values['suite']),
     ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+    ...(clientCompress !== undefined ? { compress: clientCompress } : {}),
+    ...(values['status'] === true ? { status: true as const } : {}),
+    ...(resume !== undefined ? { resume } : {}),
+    ...(earlyData !== undefined ? { earlyData } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Printing negotiated parameters and certificate subjects for the CLI. */
-import type { NegotiatedParameters } from '../core/conn/api.ts';
+import type { CertificateCompressionInfo, NegotiatedParameters } from '../core/conn/api.ts';
 import { isTlsError } from '../core/errors.ts';
 import { nameToString, parseCertificate } from '../webpki/index.ts';
 
@@ -13,6 +13,27 @@ export function describeNegotiated(n: NegotiatedParameters): string[] {
     `server name: ${n.serverName ?? 'none'}`,
     `resumed: ${n.resumed ? 'yes' : 'no'}`,
   ];
+}
+
+function compressionText(c: CertificateCompressionInfo | null | undefined): string {
+  return c ? `${c.algorithmName} (${c.compressedLength} bytes, ${c.uncompressedLength} uncompressed)` : 'no';
+}
+
+/**
+ * RFC 8879 and OCSP lines: `certificate compressed: brotli (1234 bytes, 2345 uncompressed)`,
+ * `client certificate compressed: ...` (when one was sent), `ocsp response: 1520 bytes` / `none`.
+ */
+export function describeCertificateExtras(n: NegotiatedParameters): string[] {
+  const lines = [`certificate compressed: ${compressionText(n.certificateCompression)}`];
+  if (n.clientCertificateCompression) lines.push(`client certificate compressed: ${compressionText(n.clientCertificateCompression)}`);
+  lines.push(`ocsp response: ${n.ocspResponse ? `${n.ocspResponse.length} bytes` : 'none'}`);
+  return lines;
+}
+
+/** One short tail for the server's log line: `cert=brotli:1234/2345 ocsp=1520`. */
+export function certificateExtrasSummary(n: NegotiatedParameters): string {
+  const c = n.certificateCompression;
+  return `cert=${c ? `${c.algorithmName}:${c.compressedLength}/${c.uncompressedLength}` : 'uncompressed'} ocsp=${n.ocspResponse ? n.ocspResponse.length : 'none'}`;
 }
 
 /** One short line: `TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 alpn=h2`. */

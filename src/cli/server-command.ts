@@ -4,10 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Buffer } from 'node:buffer';
-import { createServer, type TlsServer } from '../node/server.ts';
+import { createServer, type ServerOptions, type TlsServer } from '../node/server.ts';
+import { createServerSessionStore } from '../core/server/session-store.ts';
+import { createTicketer } from '../core/server/ticketer.ts';
+import { nodeCryptoProvider } from '../providers/node/index.ts';
 import type { TlsSocket } from '../node/socket.ts';
 import type { ServerArgs, ServerMode } from './args.ts';
-import { certificateSubjects, describeNegotiated, errorLine, summarizeNegotiated } from './describe.ts';
+import { certificateExtrasSummary, certificateSubjects, describeNegotiated, errorLine, summarizeNegotiated } from './describe.ts';
 import type { CliIo } from './io.ts';
 
 /** Largest HTTP request head we read before answering 431. */
@@ -31,15 +34,19 @@ export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningS
     alpnProtocols: args.alpn,
     ...(args.minVersion !== null ? { minVersion: args.minVersion } : {}),
     ...(args.maxVersion !== null ? { maxVersion: args.maxVersion } : {}),
+    ...(args.cipherSuites !== undefined ? { cipherSuites: args.cipherSuites } : {}),
     // mTLS: --client-ca asks for a certificate; optional unless --require-client-cert.
     ...(args.clientCa !== undefined ? { clientCa: io.readFile(args.clientCa), rejectUnauthorized: args.requireClientCert === true } : {}),
     ...(args.crl !== undefined ? { crl: args.crl.map((f) => io.readFile(f)) } : {}),
+    ...(args.compress !== undefined ? { certificateCompression: args.compress } : {}),
+    ...(args.ocsp !== undefined ? { ocspResponse: io.readFile(args.ocsp) } : {}),
+    ...resumptionOptions(args),
   });
   const open = new Set<TlsSocket>();
   server.on('secureConnection', (socket: TlsSocket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    if (args.verbose) io.stderr.write(`connection from ${peerOf(socket)}: ${summarizeNegotiated(socket.negotiated!)}\n`);
+    if (args.verbose) io.stderr.write(`connection from ${peerOf(socket)}: ${summarizeNegotiated(socket.negotiated!)} ${certificateExtrasSummary(socket.negotiated!)}\n`);
     socket.on('error', (e: unknown) => io.stderr.write(`connection from ${peerOf(socket)} failed: ${errorLine(e).slice(7)}\n`));
     serve(socket, args.mode, args.clientCa !== undefined);
   });
@@ -65,6 +72,23 @@ export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningS
       for (const s of open) s.destroy();
       server.close(() => resolve());
     }),
+  };
+}
+
+/**
+ * TLS 1.3 resumption for the CLI server: stateless tickets by default (2 per handshake, as
+ * OpenSSL's s_server); `--session-cache N` keeps single-use sessions instead, which 0-RTT needs
+ * (RFC 8446 §8.1); `--tickets 0` turns resumption off.
+ */
+function resumptionOptions(args: ServerArgs): Pick<ServerOptions, 'ticketer' | 'sessionStore' | 'ticketsToSend' | 'maxEarlyDataSize'> {
+  const tickets = args.tickets ?? 2;
+  if (tickets === 0) return { ticketsToSend: 0 };
+  const early = args.maxEarlyData ?? 0;
+  const cache = args.sessionCache ?? (early > 0 ? 1024 : 0);
+  return {
+    ticketsToSend: tickets,
+    ...(cache > 0 ? { sessionStore: createServerSessionStore({ maxEntries: cache }) } : { ticketer: createTicketer({ provider: nodeCryptoProvider }) }),
+    ...(early > 0 ? { maxEarlyDataSize: early } : {}),
   };
 }
 

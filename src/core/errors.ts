@@ -61,9 +61,13 @@ export const errorAlerts = {
   ERR_TLS_PEER_INSUFFICIENT_SECURITY: A.InsufficientSecurity,
   ERR_TLS_PEER_RENEGOTIATION: A.NoRenegotiation,
   ERR_TLS_PEER_EMS_REQUIRED: A.HandshakeFailure,
+  ERR_TLS_PEER_BAD_RENEGOTIATION_INFO: A.HandshakeFailure,
+  ERR_TLS_PEER_INAPPROPRIATE_FALLBACK: A.InappropriateFallback,
   ERR_TLS_PEER_TOO_MANY_MESSAGES: A.UnexpectedMessage,
   ERR_TLS_PEER_POST_HANDSHAKE_AUTH: A.UnexpectedMessage,
   ERR_TLS_PEER_EARLY_DATA_OVERFLOW: A.UnexpectedMessage,
+  // RFC 8879 §4: a CompressedCertificate that does not decompress to its uncompressed_length.
+  ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE: A.BadCertificate,
   // Certificate verification (webpki and the verifier callbacks).
   ERR_TLS_CERT_BAD_ENCODING: A.BadCertificate,
   ERR_TLS_CERT_UNKNOWN_ISSUER: A.UnknownCa,

@@ -11,6 +11,7 @@ import { createClientConfig, type ClientConfig } from '../core/client/config.ts'
 import type { CryptoProvider, SigningKey } from '../core/crypto/provider.ts';
 import { ServerCertVerified, type ServerCertVerifier } from '../core/verify.ts';
 import { TlsError } from '../core/errors.ts';
+import type { ClientSessionStore } from '../core/client/session-store.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { createServerVerifier, trustAnchorFromCertificate } from '../webpki/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
@@ -64,6 +65,20 @@ export interface ConnectOptions {
   readonly handshakeTimeout?: number;
   /** A prepared config (from `createClientConnectConfig`) to share across connections. */
   readonly config?: ClientConfig;
+  /** RFC 8879 algorithms in preference order (zlib 1, brotli 2, zstd 3) or 'none'; default brotli, zlib. */
+  readonly certificateCompression?: readonly number[] | 'none';
+  /** Ask for a stapled OCSP response (`negotiated.ocspResponse`). Default false, as node:tls `requestOCSP`. */
+  readonly requestOcsp?: boolean;
+  /**
+   * Where TLS 1.3 tickets are kept for resumption (`createClientSessionStore()`); share one store
+   * across connections to resume. Each ticket is used once (RFC 8446 C.4). Default: none.
+   */
+  readonly sessionStore?: ClientSessionStore | null;
+  /**
+   * Send 0-RTT data when resuming with a ticket that allows it: bytes written with
+   * `socket.connection.writePlaintext` before the handshake completes go out as early data.
+   */
+  readonly earlyData?: boolean;
 }
 
 /**
@@ -102,6 +117,10 @@ export function createClientConnectConfig(options: ConnectOptions): ClientConfig
     ...(options.maxVersion !== undefined ? { maxVersion: options.maxVersion } : {}),
     ...(options.cipherSuites !== undefined ? { cipherSuites: options.cipherSuites } : {}),
     ...(options.groups !== undefined ? { groups: options.groups } : {}),
+    ...(options.certificateCompression !== undefined ? { certificateCompression: options.certificateCompression } : {}),
+    ...(options.requestOcsp !== undefined ? { requestOcsp: options.requestOcsp } : {}),
+    ...(options.sessionStore !== undefined ? { sessionStore: options.sessionStore } : {}),
+    ...(options.earlyData !== undefined ? { earlyData: options.earlyData } : {}),
   });
 }
 
@@ -119,7 +138,9 @@ export function connect(options: ConnectOptions, callback?: () => void): TlsSock
   const serverName = options.servername ?? stripBrackets(host);
   const config = options.config ?? createClientConnectConfig(options);
   const connection = new ClientConnection(config, serverName);
-  const transport = options.socket ?? net.connect({ host: stripBrackets(host), port: options.port ?? 443, allowHalfOpen: true });
+  // noDelay: the engine already coalesces each flight / write into one transport write, so
+  // Nagle's algorithm could only hold back the tail of one (as Go's net.Dial, TCP_NODELAY on).
+  const transport = options.socket ?? net.connect({ host: stripBrackets(host), port: options.port ?? 443, allowHalfOpen: true, noDelay: true });
   const socket = new TlsSocket({
     connection,
     transport,

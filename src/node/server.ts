@@ -12,6 +12,8 @@ import { isTlsError, TlsError } from '../core/errors.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
 import { TlsSocket } from './socket.ts';
+import type { Ticketer } from '../core/server/ticketer.ts';
+import type { ServerSessionStore } from '../core/server/session-store.ts';
 import { createSniResolver } from '../webpki/sni-resolver.ts';
 import { createClientVerifier } from '../webpki/verifiers.ts';
 import { createCrlChecker, type ExpirationPolicy, type RevocationCheckDepth, type UnknownStatusPolicy } from '../webpki/revocation.ts';
@@ -73,6 +75,18 @@ export interface ServerOptions {
   readonly allowHalfOpen?: boolean;
   /** Fail a handshake after this many ms (0 = never). Default 120000, as node:tls. */
   readonly handshakeTimeout?: number;
+  /** RFC 8879 algorithms in preference order (zlib 1, brotli 2, zstd 3) or 'none'; default brotli, zlib. */
+  readonly certificateCompression?: readonly number[] | 'none';
+  /** A DER OCSP response stapled (for `cert`/`key`) when the client asks (RFC 8446 §4.4.2.1). */
+  readonly ocspResponse?: Uint8Array;
+  /** Stateless TLS 1.3 tickets (`createTicketer`); replayable, so never used for 0-RTT. */
+  readonly ticketer?: Ticketer | null;
+  /** Single-use server-side sessions (`createServerSessionStore`); required for 0-RTT. */
+  readonly sessionStore?: ServerSessionStore | null;
+  /** NewSessionTickets per handshake when a ticketer or store is set (default 2; 0 disables). */
+  readonly ticketsToSend?: number;
+  /** Accept up to this many bytes of 0-RTT data (needs `sessionStore`); 0 or absent disables. */
+  readonly maxEarlyDataSize?: number;
 }
 
 /**
@@ -88,10 +102,13 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     }
     pairs.push({ cert: options.cert, key: options.key, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
   }
+  const ownPair = pairs.length;
   pairs.push(...(options.certificates ?? []));
   const certificates: CertifiedKey[] = pairs.map((p, i) => ({
     chain: readCertificates(p.cert, `certificate ${i}`),
     key: provider.loadSigningKey(keyInput(p.key), p.passphrase),
+    // `ocspResponse` belongs to the `cert`/`key` pair.
+    ...(i === 0 && ownPair === 1 && options.ocspResponse !== undefined ? { ocspResponse: options.ocspResponse } : {}),
   }));
   const keyLog = options.keyLog !== undefined ? options.keyLog : keyLogFromEnv();
   return createServerConfig({
@@ -108,6 +125,11 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     ...(options.groups !== undefined ? { groups: options.groups } : {}),
     ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
     ...(options.maxVersion !== undefined ? { maxVersion: options.maxVersion } : {}),
+    ...(options.certificateCompression !== undefined ? { certificateCompression: options.certificateCompression } : {}),
+    ...(options.ticketer !== undefined ? { ticketer: options.ticketer } : {}),
+    ...(options.sessionStore !== undefined ? { sessionStore: options.sessionStore } : {}),
+    ...(options.ticketsToSend !== undefined ? { ticketsToSend: options.ticketsToSend } : {}),
+    ...(options.maxEarlyDataSize !== undefined ? { maxEarlyDataSize: options.maxEarlyDataSize } : {}),
   });
 }
 
@@ -164,7 +186,8 @@ export class TlsServer extends net.Server {
   readonly tlsAllowHalfOpen: boolean;
 
   constructor(options: ServerOptions, secureConnectionListener?: (socket: TlsSocket) => void) {
-    super({ allowHalfOpen: true, pauseOnConnect: false });
+    // noDelay: records are coalesced per flush already; Nagle would only delay (see connect()).
+    super({ allowHalfOpen: true, pauseOnConnect: false, noDelay: true });
     this.config = createServerListenConfig(options);
     this.handshakeTimeout = options.handshakeTimeout ?? 120_000;
     this.tlsAllowHalfOpen = options.allowHalfOpen ?? false;

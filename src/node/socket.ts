@@ -242,7 +242,7 @@ function onTransportClose(this: Duplex): void {
   // After close_notify the readable side ends normally (and autoDestroy runs once the user has
   // read it); anything else is an abrupt close.
   if (s._peerClosed || (s._blocked && s._transportEnded)) return; // the end check runs when unblocked
-  fail(s, new TlsError('ERR_TLS_CLOSED', 'transport closed before close_notify'));
+  fail(s, closedError('transport closed before close_notify'));
 }
 
 function onTransportDrain(this: Duplex): void {
@@ -305,7 +305,7 @@ function drive(s: TlsSocket): void {
   if (s._transportEnded && !s._peerClosed && !s._blocked) {
     // RFC 8446 §6.1: without close_notify the data may be truncated; never a clean end.
     const what = s._secureEstablished ? 'without close_notify (the data may be truncated)' : 'during the handshake';
-    fail(s, new TlsError('ERR_TLS_CLOSED', `peer closed the transport ${what}, expected close_notify`));
+    fail(s, closedError(`peer closed the transport ${what}, expected close_notify`));
     return;
   }
   releasePending(s);
@@ -354,6 +354,22 @@ function fail(s: TlsSocket, e: unknown): void {
   s._failed = true;
   flushTls(s);
   s.destroy(err);
+}
+
+/**
+ * ERR_TLS_CLOSED for a transport that ended without close_notify: routine (every peer that
+ * just drops the TCP connection), and its stack would only show the event loop. Built without
+ * a stack trace: capturing one, and formatting it when stream.destroy() reads `err.stack`, cost
+ * ~100-150 µs per connection in the handshake benchmark (issue 5).
+ */
+function closedError(message: string): TlsError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new TlsError('ERR_TLS_CLOSED', message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function destroyTransport(this: Duplex): void {

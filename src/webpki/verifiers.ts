@@ -126,6 +126,19 @@ class HandshakeSignatures {
     if (cert.publicKey.kind === 'rsa' && cert.publicKey.modulusBits < 2048) {
       throw new TlsCertificateError('ERR_TLS_CERT_WEAK_KEY', `end-entity RSA key of ${cert.publicKey.modulusBits} bits, expected at least 2048`);
     }
+    // RFC 5246 §7.4.1.4.1: in TLS 1.2 an ECDSA SignatureAndHashAlgorithm names the hash only;
+    // the curve is the certificate's. OpenSSL signs with P-256/SHA-384 when offered; rustls
+    // accepts P-256/SHA-384 and P-384/SHA-256 there too.
+    if (!tls13 && cert.publicKey.kind === 'ec') {
+      const own = cert.publicKey.curve === 'P-256' ? SignatureScheme.EcdsaSecp256r1Sha256 : cert.publicKey.curve === 'P-384' ? SignatureScheme.EcdsaSecp384r1Sha384 : null;
+      const hash = scheme === SignatureScheme.EcdsaSecp256r1Sha256 ? 'sha256' : scheme === SignatureScheme.EcdsaSecp384r1Sha384 ? 'sha384' : null;
+      if (own !== null && hash !== null && scheme !== own && this.signatures.verifyEcdsaWithHash !== undefined) {
+        if (!this.signatures.verifyEcdsaWithHash(hash, cert.spki, message, signature)) {
+          throw new TlsProtocolError('ERR_TLS_PEER_BAD_SIGNATURE', `handshake signature (scheme ${hex}) does not verify with the certificate's key`);
+        }
+        return HandshakeSignatureValid.assertion();
+      }
+    }
     if (!this.signatures.verify(scheme, cert.spki, message, signature)) {
       throw new TlsProtocolError('ERR_TLS_PEER_BAD_SIGNATURE', `handshake signature (scheme ${hex}) does not verify with the certificate's key`);
     }

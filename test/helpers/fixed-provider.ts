@@ -77,7 +77,9 @@ export function createFixedProvider(options: FixedProviderOptions = {}): FixedPr
     [NamedGroup.Secp256r1, options.secp256r1PrivateKeys ?? []],
     [NamedGroup.Secp384r1, options.secp384r1PrivateKeys ?? []],
   ]);
-  const groups = base.keyExchangeGroups.map((g) => new QueuedGroup(g, keyQueues.get(g.group) ?? [], whenKeysRunOut));
+  // Only the (EC)DHE groups whose keys can be fixed: the hybrid ML-KEM groups draw fresh
+  // randomness inside the KEM, so they have no place in byte-for-byte traces.
+  const groups = base.keyExchangeGroups.filter((g) => keyQueues.has(g.group)).map((g) => new QueuedGroup(g, keyQueues.get(g.group) ?? [], whenKeysRunOut));
   return {
     name: `${base.name}-fixed`,
     fips: base.fips,

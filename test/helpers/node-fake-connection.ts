@@ -155,6 +155,10 @@ export class FakeConnection implements TlsConnection {
 
   updateKeys(): void {}
 
+  exportKeyingMaterial(_label: string, _context: Uint8Array | null, length: number): Uint8Array {
+    return new Uint8Array(length);
+  }
+
   private sendData(d: Uint8Array): void {
     for (let i = 0; i < d.length; i += 16384) this.frame(Frame.Data, d.subarray(i, i + 16384));
   }

@@ -105,8 +105,8 @@ test('typetls server (http mode) and typetls client --http --verbose; a failed h
     const r = await typetls(['client', `localhost:${port}`, '--ca', files.ca, '--alpn', 'http/1.1', '--http', '/x', '--verbose']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^HTTP\/1\.0 200 OK\r\n/);
-    assert.match(r.stdout, /\r\n\r\ntypetls server\nprotocol: TLSv1\.3\ncipher suite: TLS_[A-Z0-9_]+\ngroup: x25519\nalpn: http\/1\.1\nserver name: localhost\nresumed: no\n$/);
-    assert.match(r.stderr, /^connected to localhost:\d+\nprotocol: TLSv1\.3\ncipher suite: TLS_\w+\ngroup: x25519\nalpn: http\/1\.1\nserver name: localhost\nresumed: no\npeer certificates:\n {2}0 subject: O=typetls demo, CN=localhost\n {2}1 subject: O=typetls demo, CN=cli test CA\n$/);
+    assert.match(r.stdout, /\r\n\r\ntypetls server\nprotocol: TLSv1\.3\ncipher suite: TLS_[A-Z0-9_]+\ngroup: X25519MLKEM768\nalpn: http\/1\.1\nserver name: localhost\nresumed: no\n$/);
+    assert.match(r.stderr, /^connected to localhost:\d+\nprotocol: TLSv1\.3\ncipher suite: TLS_\w+\ngroup: X25519MLKEM768\nalpn: http\/1\.1\nserver name: localhost\nresumed: no\ncertificate compressed: brotli \(\d+ bytes, \d+ uncompressed\)\nocsp response: none\npeer certificates:\n {2}0 subject: O=typetls demo, CN=localhost\n {2}1 subject: O=typetls demo, CN=cli test CA\n$/);
 
     // Wrong trust anchor: exit 1, exactly one error line; the server logs one line.
     const bad = await typetls(['client', `127.0.0.1:${port}`, '--ca', files.otherCa, '--http']);
@@ -176,6 +176,48 @@ test('openssl s_client against typetls server: verified, ALPN, and our HTTP answ
     await server.stop();
   }
 });
+
+test('--resume 2 --early-data against typetls server --max-early-data: resumed with 0-RTT accepted', async () => {
+  const server = await start(process.execPath, ['--import', 'tsx', main, 'server', '--cert', files.cert, '--key', files.key, '--port', '0', '--max-early-data', '4096'], /listening on 127\.0\.0\.1:(\d+)\n/);
+  try {
+    const early = join(dir, 'early.txt');
+    writeFileSync(early, 'early bytes\n');
+    const r = await typetls(['client', `localhost:${server.match[1]}`, '--ca', files.ca, '--http', '--resume', '2', '--early-data', early]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'resumed: no\nresumed: yes; early data: accepted\nresumed: yes; early data: accepted\n');
+    assert.equal(r.stdout.match(/^resumed: yes$/gm)?.length, 2, `the server saw two resumptions: ${r.stdout}`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('--tickets 0 turns resumption off; --resume against openssl s_server resumes', async () => {
+  const server = await start(process.execPath, ['--import', 'tsx', main, 'server', '--cert', files.cert, '--key', files.key, '--port', '0', '--tickets', '0'], /listening on 127\.0\.0\.1:(\d+)\n/);
+  try {
+    const r = await typetls(['client', `localhost:${server.match[1]}`, '--ca', files.ca, '--http', '--resume', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'resumed: no\nresumed: no\n');
+  } finally {
+    await server.stop();
+  }
+  const port = await freePort();
+  const ossl = await start('openssl', ['s_server', '-www', '-accept', `127.0.0.1:${port}`, '-cert', files.cert, '-key', files.key, '-naccept', '2'], /ACCEPT/);
+  try {
+    const r = await typetls(['client', `localhost:${port}`, '--ca', files.ca, '--http', '--resume', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'resumed: no\nresumed: yes\n');
+    assert.match(r.stdout, /Reused, TLSv1\.3/, 's_server -www reports the resumed session');
+  } finally {
+    await ossl.stop();
+  }
+  const bad = await typetls(['client', 'localhost:1', '--early-data', early0()]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: --early-data needs --resume N/);
+});
+
+function early0(): string {
+  return join(dir, 'early.txt');
+}
 
 test('typetls demo exits 0 after three handshakes', async () => {
   const r = await typetls(['demo']);

@@ -80,6 +80,11 @@ export interface TypetlsClientOptions {
   groups?: readonly string[];
   cipherSuites?: readonly string[];
   byteWise?: boolean;
+  /** Default TLSv1.3 (the TLS 1.3 matrix); TLS 1.2 suites pass 'TLSv1.2'. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  requireExtendedMasterSecret?: boolean;
+  keyLog?: (line: string) => void;
 }
 
 const liveSockets = new Set<Duplex>();
@@ -101,7 +106,10 @@ export function typetlsClient(o: TypetlsClientOptions): TlsSocket {
   const config = createClientConfig({
     provider: nodeCryptoProvider,
     verifier: createServerVerifier({ roots: [o.pki.root.certDer], signatures: nodeCryptoProvider.signatures }),
-    minVersion: 'TLSv1.3',
+    minVersion: o.minVersion ?? 'TLSv1.3',
+    ...(o.maxVersion !== undefined ? { maxVersion: o.maxVersion } : {}),
+    ...(o.requireExtendedMasterSecret !== undefined ? { requireExtendedMasterSecret: o.requireExtendedMasterSecret } : {}),
+    ...(o.keyLog !== undefined ? { keyLog: o.keyLog } : {}),
     ...(o.alpn !== undefined ? { alpnProtocols: o.alpn } : {}),
     ...(o.groups !== undefined ? { groups: o.groups } : {}),
     ...(o.cipherSuites !== undefined ? { cipherSuites: o.cipherSuites } : {}),
@@ -161,6 +169,11 @@ export interface TypetlsServerOptions {
   byteWise?: boolean;
   /** Picks the certificate (the engine's resolver callback); overrides `certificates`' default choice. */
   resolveCertificate?: CertificateResolver;
+  /** Default TLSv1.3 (the TLS 1.3 matrix); TLS 1.2 suites pass 'TLSv1.2'. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  requireExtendedMasterSecret?: boolean;
+  keyLog?: (line: string) => void;
   /** Handles each socket after its handshake; default: echo until the peer ends. */
   onSecure?: (s: TlsSocket) => void;
 }
@@ -203,7 +216,10 @@ export async function startTypetlsServer(o: TypetlsServerOptions): Promise<Typet
   const config = createServerConfig({
     provider: nodeCryptoProvider,
     certificates: o.certificates,
-    minVersion: 'TLSv1.3',
+    minVersion: o.minVersion ?? 'TLSv1.3',
+    ...(o.maxVersion !== undefined ? { maxVersion: o.maxVersion } : {}),
+    ...(o.requireExtendedMasterSecret !== undefined ? { requireExtendedMasterSecret: o.requireExtendedMasterSecret } : {}),
+    ...(o.keyLog !== undefined ? { keyLog: o.keyLog } : {}),
     ...(o.alpn !== undefined ? { alpnProtocols: o.alpn } : {}),
     ...(o.groups !== undefined ? { groups: o.groups } : {}),
     ...(o.cipherSuites !== undefined ? { cipherSuites: o.cipherSuites } : {}),

@@ -79,13 +79,24 @@ describe('engine bad input: server side, plaintext phase', () => {
     serverRejects(chRecord(body), 'ERR_TLS_DECODE_TRUNCATED', DECODE_ERROR);
   });
 
-  it('no supported_versions: protocol_version', () => {
-    serverRejects(chRecord(clientHelloBody({ extensions: [chExt.sni(), chExt.groups(), chExt.keyShare(), chExt.sigalgs()] })), 'ERR_TLS_PEER_NO_COMMON_VERSION', PROTOCOL_VERSION);
+  // The server also speaks TLS 1.2 (server/tls12.ts): a TLS 1.2 hello without
+  // extended_master_secret is refused (RFC 7627), an older one gets protocol_version.
+  it('no supported_versions, legacy_version TLS 1.2, no EMS: handshake_failure', () => {
+    serverRejects(chRecord(clientHelloBody({ extensions: [chExt.sni(), chExt.groups(), chExt.keyShare(), chExt.sigalgs()] })), 'ERR_TLS_PEER_EMS_REQUIRED', HANDSHAKE_FAILURE);
   });
 
-  it('supported_versions offering only TLS 1.2: protocol_version', () => {
+  it('no supported_versions, legacy_version TLS 1.1: protocol_version', () => {
+    serverRejects(chRecord(clientHelloBody({ version: 0x0302, extensions: [chExt.sni(), chExt.groups(), chExt.keyShare(), chExt.sigalgs()] })), 'ERR_TLS_PEER_NO_COMMON_VERSION', PROTOCOL_VERSION);
+  });
+
+  it('supported_versions offering only TLS 1.2, no EMS: handshake_failure', () => {
     const v12 = ext(X.supportedVersions, vec8(u16s(0x0303)));
-    serverRejects(chRecord(clientHelloBody({ extensions: [chExt.groups(), chExt.keyShare(), v12, chExt.sigalgs()] })), 'ERR_TLS_PEER_NO_COMMON_VERSION', PROTOCOL_VERSION);
+    serverRejects(chRecord(clientHelloBody({ extensions: [chExt.groups(), chExt.keyShare(), v12, chExt.sigalgs()] })), 'ERR_TLS_PEER_EMS_REQUIRED', HANDSHAKE_FAILURE);
+  });
+
+  it('supported_versions offering only TLS 1.1: protocol_version', () => {
+    const v11 = ext(X.supportedVersions, vec8(u16s(0x0302)));
+    serverRejects(chRecord(clientHelloBody({ extensions: [chExt.groups(), chExt.keyShare(), v11, chExt.sigalgs()] })), 'ERR_TLS_PEER_NO_COMMON_VERSION', PROTOCOL_VERSION);
   });
 
   it('compression methods other than [null]: illegal_parameter', () => {
@@ -291,7 +302,9 @@ describe('engine bad input: client side, ServerHello and HelloRetryRequest', () 
  */
 function realServerFlight() {
   const clientLog = new KeyLog(), serverLog = new KeyLog();
-  const c = client({ keyLog: clientLog.sink });
+  // A plain Certificate (RFC 8879 compression is on by default; its bad input is covered in
+  // test/unit/cert-compression.test.ts).
+  const c = client({ keyLog: clientLog.sink, certificateCompression: 'none' });
   const s = server({ keyLog: serverLog.sink });
   transfer(c, s);
   const records = parseRecords(s.writeTls()!);

@@ -268,7 +268,9 @@ test('nodeCryptoProvider: suites in rustls order, groups, hashes, random', () =>
       assert.equal(s.authentication, s.name.includes('ECDSA') ? 'ecdsa' : 'rsa');
     }
   }
-  assert.deepEqual(p.keyExchangeGroups.map((g) => g.name), ['x25519', 'secp256r1', 'secp384r1']);
+  // Default: X25519MLKEM768 first (rustls); the NIST hybrids are supported but not default.
+  assert.deepEqual(p.keyExchangeGroups.map((g) => g.name), ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1']);
+  assert.deepEqual(p.allKeyExchangeGroups?.map((g) => g.name), ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'SecP256r1MLKEM768', 'SecP384r1MLKEM1024']);
   assert.equal(p.hashes.sha384, sha384);
   const a = new Uint8Array(32);
   const b = new Uint8Array(32);

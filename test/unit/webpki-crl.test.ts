@@ -86,8 +86,8 @@ describe('webpki CRL revocation', () => {
     assert.deepEqual(crl.authorityKeyIdentifier, int.subjectKeyId);
     assert.equal(crl.issuingDistributionPoint, null);
     assert.equal(crl.revokedCount, 1);
-    assert.ok(Math.abs(crl.thisUpdate - (NOW - 3600_000)) < 2000, 'thisUpdate is an hour ago');
-    assert.ok(Math.abs(crl.nextUpdate - (NOW + 30 * DAY)) < 2000, 'nextUpdate is in 30 days');
+    assert.ok(Math.abs(crl.thisUpdate - (NOW - 3600_000)) < 120_000, 'thisUpdate is an hour ago (before() may take a while under load)');
+    assert.ok(Math.abs(crl.nextUpdate - (NOW + 30 * DAY)) < 120_000, 'nextUpdate is in 30 days');
     const entry = crl.findSerial(cert(leafRevoked).serial);
     assert.ok(entry !== null);
     assert.equal(entry.reason, RevocationReason.KeyCompromise);

@@ -5,6 +5,9 @@ import { TlsUsageError } from '../errors.ts';
 import type { SigningKey } from '../crypto/provider.ts';
 import type { ServerCertVerifier } from '../verify.ts';
 import { validateCommon, type CommonConfig, type CommonConfigOptions } from '../config/common.ts';
+import type { CertificateCompressor } from '../crypto/provider.ts';
+import { validateCompression } from '../compression.ts';
+import type { ClientSessionStore } from './session-store.ts';
 
 /** A certificate chain (DER, end-entity first) and its private key. */
 export interface CertifiedKey {
@@ -56,6 +59,35 @@ export interface ClientConfigOptions extends CommonConfigOptions {
    * Default false. Sent only while TLS 1.2 is enabled; TLS 1.3 servers ignore it (RFC 8446 §4.2).
    */
   tls12SessionTickets?: boolean;
+  /**
+   * RFC 8879 certificate compression: algorithm code points (zlib 1, brotli 2, zstd 3) in
+   * preference order, offered in ClientHello (to decompress the server's certificate) and used
+   * for our certificate when a CertificateRequest asks; 'none' turns it off. Default: brotli,
+   * zlib (rustls' order), as far as the provider has them. TLS 1.3 only.
+   */
+  certificateCompression?: readonly number[] | 'none';
+  /** Largest decompressed Certificate we accept (uncompressed_length), 4..2^24-1; default 65536. */
+  maxDecompressedCertificateSize?: number;
+  /**
+   * Ask the server to staple an OCSP response (status_request, RFC 6066 §8; RFC 8446 §4.4.2.1);
+   * it goes to the verifier (`ServerCertificateInput.ocspResponse`) and to
+   * `negotiated.ocspResponse`. Default false, as node:tls (`requestOCSP`): the standard
+   * verifier does not check OCSP, so asking would only cost bytes.
+   */
+  requestOcsp?: boolean;
+  /**
+   * Where TLS 1.3 tickets are kept and taken from (RFC 8446 §2.2); null or absent: no
+   * resumption. `createClientSessionStore()` is a bounded in-memory LRU; each ticket is offered
+   * once (RFC 8446 C.4). May be shared between configs.
+   */
+  sessionStore?: ClientSessionStore | null;
+  /**
+   * Send 0-RTT data (RFC 8446 §2.3, §4.2.10) when resuming with a ticket that allows it:
+   * `writePlaintext` before the handshake completes goes out as early data, up to the ticket's
+   * max_early_data_size. Early data can be replayed: use it only for idempotent requests.
+   * Default false.
+   */
+  earlyData?: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -67,6 +99,12 @@ export interface ClientConfig extends CommonConfig {
   readonly resolveClientCertificate: ClientCertificateResolver | null;
   readonly middleboxCompat: boolean;
   readonly tls12SessionTickets: boolean;
+  /** Our RFC 8879 algorithms in preference order; empty: off. */
+  readonly certificateCompression: readonly CertificateCompressor[];
+  readonly maxDecompressedCertificateSize: number;
+  readonly requestOcsp: boolean;
+  readonly sessionStore: ClientSessionStore | null;
+  readonly earlyData: boolean;
 }
 
 /**
@@ -89,8 +127,15 @@ export function createClientConfig(o: ClientConfigOptions): ClientConfig {
   if (resolveClientCertificate !== null && typeof resolveClientCertificate !== 'function') {
     throw new TlsUsageError('ERR_TLS_CONFIG', 'client config: "resolveClientCertificate" must be a function');
   }
+  const sessionStore = o.sessionStore ?? null;
+  if (sessionStore !== null && (typeof sessionStore.put !== 'function' || typeof sessionStore.take !== 'function')) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'client config: "sessionStore" must have put() and take() (e.g. createClientSessionStore())');
+  }
+  const compression = validateCompression(common.provider, o.certificateCompression, o.maxDecompressedCertificateSize, 'client');
   return {
     ...common,
+    ...compression,
+    requestOcsp: o.requestOcsp ?? false,
     side: 'client',
     verifier: v,
     enableSni: o.enableSni ?? true,
@@ -99,5 +144,7 @@ export function createClientConfig(o: ClientConfigOptions): ClientConfig {
     resolveClientCertificate,
     middleboxCompat: o.middleboxCompat ?? true,
     tls12SessionTickets: o.tls12SessionTickets ?? false,
+    sessionStore,
+    earlyData: o.earlyData ?? false,
   };
 }

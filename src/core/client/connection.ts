@@ -5,6 +5,8 @@ import type { HandshakeContext } from '../conn/context.ts';
 import { ConnectionCommon } from '../conn/common.ts';
 import type { ClientConfig } from './config.ts';
 import { startClientHandshake } from './hello.ts';
+import { takeSession } from './resumption.ts';
+import { withResult } from '../conn/state.ts';
 
 /**
  * A TLS client connection. It queues its ClientHello on construction: call `writeTls()` and
@@ -25,6 +27,7 @@ export class ClientConnection extends ConnectionCommon {
     // RFC 8446 §5.1: the initial ClientHello may carry legacy_record_version 0x0301.
     super(config, 0x0301);
     this.clientConfig = config;
-    this.start((cx: HandshakeContext) => startClientHandshake(cx, config, serverName));
+    // RFC 8446 §4.2.11: a ticket from the session store (possibly async) goes into ClientHello1.
+    this.start((cx: HandshakeContext) => withResult(cx, takeSession(config, serverName), (cx2, session) => startClientHandshake(cx2, config, serverName, session)));
   }
 }

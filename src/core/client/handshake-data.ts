@@ -8,7 +8,9 @@ import type { ActiveKeyExchange, Tls13CipherSuite, KeyExchangeGroup } from '../c
 import type { HandshakeSecret, MasterSecret } from '../crypto/key-schedule.ts';
 import { Transcript } from '../crypto/transcript.ts';
 import type { ServerName } from '../verify.ts';
+import type { CertificateCompressionInfo } from '../conn/api.ts';
 import type { ClientConfig } from './config.ts';
+import type { ClientResumption } from './resumption.ts';
 
 export class ClientHandshakeData {
   readonly config: ClientConfig;
@@ -38,6 +40,15 @@ export class ClientHandshakeData {
   ocspResponse: Uint8Array | null;
   certificateRequest: CertificateRequest | null;
   peerSignatureScheme: number | null;
+  /** RFC 8879: how the server's certificate arrived, and how we sent ours (null: uncompressed). */
+  certificateCompression: CertificateCompressionInfo | null;
+  clientCertificateCompression: CertificateCompressionInfo | null;
+  /** The session store key (the name the connection was made to). */
+  sessionKey: string;
+  /** The ticket we offer, or null (RFC 8446 §4.2.11). */
+  resumption: ClientResumption | null;
+  /** The server accepted our PSK: no Certificate/CertificateVerify follow. */
+  resumed: boolean;
 
   constructor(config: ClientConfig, serverName: ServerName, sni: string | null, random: Uint8Array, sessionId: Uint8Array, hello: ClientHello) {
     this.config = config;
@@ -62,5 +73,10 @@ export class ClientHandshakeData {
     this.ocspResponse = null;
     this.certificateRequest = null;
     this.peerSignatureScheme = null;
+    this.certificateCompression = null;
+    this.clientCertificateCompression = null;
+    this.sessionKey = sni ?? '';
+    this.resumption = null;
+    this.resumed = false;
   }
 }

@@ -2,7 +2,7 @@
  * The client's first flight and the ServerHello / HelloRetryRequest that answers it
  * (RFC 8446 §4.1.1–§4.1.4).
  */
-import { type ClientHello, type ClientHelloExtensions, emptyClientHelloExtensions, encodeClientHello } from '../codec/client-hello.ts';
+import { type ClientHello, type ClientHelloExtensions, emptyClientHelloExtensions } from '../codec/client-hello.ts';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, codePointName, isGrease16 } from '../codec/codepoints.ts';
 import type { KeyShareEntry } from '../codec/extensions.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
@@ -13,16 +13,18 @@ import {
   isHelloRetryRequest,
   type ServerHello,
 } from '../codec/server-hello.ts';
-import { EarlySecret } from '../crypto/key-schedule.ts';
 import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
 import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import type { HandshakeState, Step } from '../conn/state.ts';
-import { encodeMessage, isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
+import { isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
 import type { ClientConfig } from './config.ts';
 import { ClientHandshakeData } from './handshake-data.ts';
+import { acceptServerPsk, afterFirstHello, encodeHello, offerSession, retrySession } from './resumption.ts';
+import type { Tls13ClientSession } from './session-store.ts';
 import { toServerName } from './server-name.ts';
 import { ExpectEncryptedExtensions } from './tls13.ts';
+import { addTls12Offer, handleTls12ServerHello } from './tls12.ts';
 
 /** RFC 8701 §2: GREASE values for two-byte code points are 0x0A0A, 0x1A1A, ..., 0xFAFA. */
 function greaseValue(r: number): number {
@@ -41,12 +43,9 @@ function tls13Suites(config: ClientConfig): Tls13CipherSuite[] {
  * Starts a client handshake: builds and queues ClientHello1 (RFC 8446 §4.1.2) and returns the
  * state that waits for the server's answer.
  */
-export function startClientHandshake(cx: HandshakeContext, config: ClientConfig, name: string): Step {
+export function startClientHandshake(cx: HandshakeContext, config: ClientConfig, name: string, session: Tls13ClientSession | null = null): Step {
   const serverName = toServerName(name);
   const suites = tls13Suites(config);
-  if (suites.length === 0) {
-    throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_VERSION', 'no TLS 1.3 cipher suite is enabled; typetls does not speak TLS 1.2 yet');
-  }
   const random = cx.random(32);
   // RFC 8446 D.4: middlebox compatibility mode sends a random 32-byte legacy_session_id;
   // without it the id is empty (§4.1.2) and no CCS is sent.
@@ -86,6 +85,19 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   // RFC 8701 §3.1: a GREASE key share is a single zero byte, listed before the real one.
   if (grease) shares.push({ group: groups[0]!, keyExchange: Uint8Array.of(0) });
   shares.push({ group: firstGroup.group, keyExchange: kx.publicShare });
+  // When the first group is a KEM or hybrid (TLS 1.3 only, e.g. X25519MLKEM768), also send a
+  // share for our first (EC)DHE group, as rustls, Chrome and OpenSSL 3.5 do: a classical-only
+  // server then needs no HelloRetryRequest. RFC 8446 §4.2.8 allows several shares, in
+  // supported_groups order (the classical group comes later in our list).
+  const keyShares = [kx];
+  if (!firstGroup.usableInTls12) {
+    const classical = config.groups.find((x) => x.usableInTls12);
+    if (classical !== undefined) {
+      const kx2 = classical.start();
+      shares.push({ group: classical.group, keyExchange: kx2.publicShare });
+      keyShares.push(kx2);
+    }
+  }
   ext.keyShare = shares;
   ext.supportedVersions = grease ? [greaseValue(g[3]!), ProtocolVersion.TLSv1_3] : [ProtocolVersion.TLSv1_3];
   // A second GREASE extension, distinct from the first (duplicates are illegal, §4.2).
@@ -98,6 +110,15 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   ext.pskKeyExchangeModes = [PskKeyExchangeMode.PskDheKe];
   // RFC 8449 §4.
   ext.recordSizeLimit = config.recordSizeLimit;
+  // RFC 6066 §8 / RFC 8446 §4.4.2.1: status_type ocsp, no responder ids, no extensions.
+  if (config.requestOcsp) ext.statusRequest = Uint8Array.of(1, 0, 0, 0, 0);
+  // RFC 8879 §3: the algorithms we can decompress, our preference first.
+  if (config.certificateCompression.length > 0) ext.compressCertificate = config.certificateCompression.map((c) => c.algorithm);
+
+  // TLS 1.2 suites, version and extensions when enabled (client/tls12.ts).
+  if (!addTls12Offer(config, ext, cipherSuites, suites.length > 0) && suites.length === 0) {
+    throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_VERSION', 'no cipher suite is enabled for TLS 1.3 or TLS 1.2');
+  }
 
   const hello: ClientHello = {
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -110,7 +131,7 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
     bindersLength: 0,
   };
   const hs = new ClientHandshakeData(config, serverName, sni, random, sessionId, hello);
-  hs.keyShares = [kx];
+  hs.keyShares = keyShares;
   for (const t of [
     ExtensionType.ServerName,
     ExtensionType.SupportedGroups,
@@ -119,6 +140,9 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   ]) hs.offeredExtensions.add(t);
   if (ext.alpn !== null) hs.offeredExtensions.add(ExtensionType.ApplicationLayerProtocolNegotiation);
   if (ext.recordSizeLimit !== null) hs.offeredExtensions.add(ExtensionType.RecordSizeLimit);
+  hs.sessionKey = name;
+  // RFC 8446 §4.2.11: offer the ticket taken from the session store (resumption.ts).
+  if (session !== null) offerSession(cx, hs, session);
   sendHello(cx, hs);
   cx.allowCompatCcs(true);
   return new ExpectServerHello(hs);
@@ -130,9 +154,10 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
  */
 const helloOrder: readonly number[] = [
   ExtensionType.ServerName, ExtensionType.RenegotiationInfo, ExtensionType.SupportedGroups,
-  ExtensionType.SessionTicket, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.KeyShare,
-  ExtensionType.SupportedVersions, ExtensionType.SignatureAlgorithms, ExtensionType.SignatureAlgorithmsCert,
-  ExtensionType.Cookie, ExtensionType.PskKeyExchangeModes, ExtensionType.RecordSizeLimit,
+  ExtensionType.EcPointFormats, ExtensionType.SessionTicket, ExtensionType.ExtendedMasterSecret, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.StatusRequest,
+  ExtensionType.KeyShare, ExtensionType.SupportedVersions, ExtensionType.SignatureAlgorithms,
+  ExtensionType.SignatureAlgorithmsCert, ExtensionType.Cookie, ExtensionType.PskKeyExchangeModes,
+  ExtensionType.RecordSizeLimit, ExtensionType.CompressCertificate,
 ];
 
 function isSet(ext: ClientHelloExtensions, type: number): boolean {
@@ -140,6 +165,8 @@ function isSet(ext: ClientHelloExtensions, type: number): boolean {
     case ExtensionType.ServerName: return ext.serverName !== null;
     case ExtensionType.RenegotiationInfo: return ext.renegotiationInfo !== null;
     case ExtensionType.SupportedGroups: return ext.supportedGroups !== null;
+    case ExtensionType.EcPointFormats: return ext.ecPointFormats !== null;
+    case ExtensionType.ExtendedMasterSecret: return ext.extendedMasterSecret;
     case ExtensionType.SessionTicket: return ext.sessionTicket !== null;
     case ExtensionType.ApplicationLayerProtocolNegotiation: return ext.alpn !== null;
     case ExtensionType.KeyShare: return ext.keyShare !== null;
@@ -149,6 +176,8 @@ function isSet(ext: ClientHelloExtensions, type: number): boolean {
     case ExtensionType.Cookie: return ext.cookie !== null;
     case ExtensionType.PskKeyExchangeModes: return ext.pskKeyExchangeModes !== null;
     case ExtensionType.RecordSizeLimit: return ext.recordSizeLimit !== null;
+    case ExtensionType.StatusRequest: return ext.statusRequest !== null;
+    case ExtensionType.CompressCertificate: return ext.compressCertificate !== null;
     default: return false;
   }
 }
@@ -171,17 +200,17 @@ function sendHello(cx: HandshakeContext, hs: ClientHandshakeData): void {
   const ext = hs.hello.extensions;
   ext.padding = null;
   orderExtensions(ext);
-  const encode = (w: Parameters<typeof encodeClientHello>[0], m: ClientHello) => void encodeClientHello(w, m);
-  let bytes = encodeMessage(encode, hs.hello);
+  let bytes = encodeHello(hs, hs.hello);
   if (bytes.length >= PAD_FROM && bytes.length < PAD_TO) {
     const room = PAD_TO - bytes.length;
     // The extension header takes 4 of the missing bytes; the body is at least 1 byte.
     ext.padding = room >= 5 ? room - 4 : 1;
     orderExtensions(ext);
-    bytes = encodeMessage(encode, hs.hello);
+    bytes = encodeHello(hs, hs.hello);
   }
   hs.transcript.add(bytes);
   cx.sendHandshake(bytes);
+  afterFirstHello(cx, hs, bytes); // 0-RTT keys and the early exporter (resumption.ts)
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -202,6 +231,8 @@ export class ExpectServerHello implements HandshakeState {
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
     const sh = expectMessage(m, HandshakeType.ServerHello, decodeServerHello);
+    // No supported_versions: TLS 1.2 or older (RFC 8446 §4.2.1), handled in client/tls12.ts.
+    if (sh.extensions.supportedVersions === null && !isHelloRetryRequest(sh)) return handleTls12ServerHello(cx, hs, sh, m.encoding);
     checkCommonServerHello(hs, sh);
     if (isHelloRetryRequest(sh)) return handleHelloRetryRequest(cx, hs, sh, m.encoding);
 
@@ -210,9 +241,6 @@ export class ExpectServerHello implements HandshakeState {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello chose ${codePointName(CipherSuite, sh.cipherSuite)}, but the HelloRetryRequest chose ${codePointName(CipherSuite, hs.retrySuite)}`);
     }
     rejectUnexpectedServerHelloExtensions(hs, sh);
-    if (sh.extensions.preSharedKey !== null) {
-      throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'ServerHello carries pre_shared_key, but we offered no PSK');
-    }
     const share = sh.extensions.keyShare;
     if (share === null) {
       throw new TlsProtocolError('ERR_TLS_PEER_MISSING_EXTENSION', 'ServerHello has no key_share: expected one for a group we offered (RFC 8446 §4.2.8)');
@@ -228,7 +256,8 @@ export class ExpectServerHello implements HandshakeState {
 
     hs.transcript.add(m.encoding);
     const helloHash = hs.transcript.current();
-    const handshakeSecret = new EarlySecret(suite.hash, null).intoHandshakeSecret(shared);
+    // §4.2.11: the server's selected_identity, or a full handshake (resumption.ts).
+    const handshakeSecret = acceptServerPsk(cx, hs, sh, suite).intoHandshakeSecret(shared);
     const cHts = handshakeSecret.clientHandshakeTrafficSecret(helloHash);
     const sHts = handshakeSecret.serverHandshakeTrafficSecret(helloHash);
     hs.handshakeSecret = handshakeSecret;
@@ -240,7 +269,9 @@ export class ExpectServerHello implements HandshakeState {
     // From here on everything we send (our Finished, or an alert) is under the handshake key;
     // the compatibility CCS goes first (D.4: before the second flight).
     if (hs.config.middleboxCompat) cx.sendCompatCcs();
-    cx.setTls13WriteKeys(suite, cHts);
+    // §4.2.10: while 0-RTT may still be accepted our writes stay under the early key until
+    // EncryptedExtensions (rejected) or EndOfEarlyData (accepted).
+    if (hs.resumption === null || !hs.resumption.earlyDataOffered) cx.setTls13WriteKeys(suite, cHts);
     return new ExpectEncryptedExtensions(hs);
   }
 }
@@ -333,8 +364,8 @@ function handleHelloRetryRequest(cx: HandshakeContext, hs: ClientHandshakeData, 
   }
   ext.cookie = e.cookie === null ? null : e.cookie.slice();
   ext.earlyData = false;
-  ext.preSharedKey = null;
   hs.hello = { ...hs.hello, extensions: ext };
+  retrySession(cx, hs, hrr.cipherSuite); // §4.1.2: fresh age and binder, or no PSK
   // RFC 8446 D.4: the client sends its compatibility CCS before its second flight.
   if (hs.config.middleboxCompat) cx.sendCompatCcs();
   sendHello(cx, hs);

@@ -2,7 +2,7 @@
  * The TLS 1.3 client after ServerHello: EncryptedExtensions, the server's authentication
  * messages, Finished, and our final flight (RFC 8446 §4.3–§4.4).
  */
-import { type Certificate, decodeCertificate, decodeCertificateRequest, encodeCertificate } from '../codec/certificate.ts';
+import { type Certificate, decodeCertificate, decodeCertificateRequest } from '../codec/certificate.ts';
 import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { ExtensionType, HandshakeType } from '../codec/codepoints.ts';
 import { decodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
@@ -15,8 +15,10 @@ import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
 import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
+import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { CertifiedKey } from './config.ts';
 import type { ClientHandshakeData } from './handshake-data.ts';
+import { sendEndOfEarlyData, settleEarlyData, ticketSink } from './resumption.ts';
 
 function latin1(b: Uint8Array): string {
   return fromUtf8(b) ?? Array.from(b, (c) => String.fromCharCode(c)).join('');
@@ -40,9 +42,6 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     if (hs.sni === null) allowed.delete(ExtensionType.ServerName);
     rejectUnsolicited(allowed, e.order, 'EncryptedExtensions');
     if (e.unknown.length > 0) rejectUnsolicited(new Set(), e.unknown, 'EncryptedExtensions');
-    if (e.earlyData) {
-      throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'EncryptedExtensions accepts early_data, but we sent none');
-    }
     // RFC 8449 §4: the server's limit (>= 64, checked by the codec) bounds what we send from
     // now on; the codec's allow-list above only lets it in when we offered ours.
     if (e.recordSizeLimit !== null) cx.setPeerRecordSizeLimit(e.recordSizeLimit);
@@ -54,6 +53,10 @@ export class ExpectEncryptedExtensions implements HandshakeState {
       }
       hs.alpn = latin1(chosen);
     }
+    // RFC 8446 §4.2.10: the server's answer to our early_data (resumption.ts).
+    settleEarlyData(cx, hs, e.earlyData);
+    // §2.2: a PSK handshake has no Certificate/CertificateVerify (nor CertificateRequest, §4.3.2).
+    if (hs.resumed) return new ExpectFinished(hs);
     return new ExpectCertificateOrCertificateRequest(hs);
   }
 }
@@ -96,7 +99,16 @@ export class ExpectCertificate implements HandshakeState {
 
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
-    const cert = expectMessage(m, HandshakeType.Certificate, decodeCertificate);
+    let cert: Certificate;
+    // RFC 8879 §4: a CompressedCertificate replaces Certificate only when we offered
+    // compress_certificate; otherwise expectMessage reports unexpected_message.
+    if (m.type === HandshakeType.CompressedCertificate && hs.config.certificateCompression.length > 0) {
+      const d = decompressPeerCertificate(m.body, hs.config.certificateCompression, hs.config.maxDecompressedCertificateSize, 'server');
+      cert = d.certificate;
+      hs.certificateCompression = d.info;
+    } else {
+      cert = expectMessage(m, HandshakeType.Certificate, decodeCertificate);
+    }
     hs.transcript.add(m.encoding);
     if (cert.certificateRequestContext.length !== 0) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)');
@@ -109,12 +121,19 @@ export class ExpectCertificate implements HandshakeState {
     for (const entry of cert.certificateList) {
       const ext = entry.extensions;
       if (ext.unknown.length > 0) rejectUnsolicited(new Set(), ext.unknown, 'CertificateEntry');
-      if (ext.statusRequest !== null || ext.signedCertificateTimestamp !== null) {
-        throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'CertificateEntry carries status_request or signed_certificate_timestamp, which we did not request');
+      if (ext.signedCertificateTimestamp !== null) {
+        throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'CertificateEntry carries signed_certificate_timestamp, which we did not request');
+      }
+      // RFC 8446 §4.4.2.1: an OCSP response only in answer to our status_request.
+      if (ext.statusRequest !== null && !hs.config.requestOcsp) {
+        throw new TlsProtocolError('ERR_TLS_PEER_UNSOLICITED_EXTENSION', 'CertificateEntry carries status_request (an OCSP response), which we did not request');
       }
     }
     // The message buffer is reused after this call: keep copies.
     hs.peerCertificates = cert.certificateList.map((e) => e.certData.slice());
+    // The end-entity's response is the one that matters; any on intermediates are ignored.
+    const stapled = cert.certificateList[0]!.extensions.statusRequest;
+    hs.ocspResponse = stapled === null ? null : stapled.slice();
     const verifier = hs.config.verifier;
     const result = verifier.verifyServerCertificate({
       endEntity: hs.peerCertificates[0]!,
@@ -184,6 +203,7 @@ export class ExpectFinished implements HandshakeState {
 
     // Our flight, under the handshake key set at ServerHello: [Certificate, CertificateVerify], Finished.
     cx.allowCompatCcs(false);
+    sendEndOfEarlyData(cx, hs); // §4.5, when 0-RTT was accepted
     if (hs.certificateRequest !== null) return sendClientAuth(cx, hs, cAts, sAts, exporter);
     return finishClient(cx, hs, cAts, sAts, exporter);
   }
@@ -214,7 +234,12 @@ function sendClientCertificate(cx: HandshakeContext, hs: ClientHandshakeData, cc
     certificateRequestContext: new Uint8Array(0),
     certificateList: chain.map((c) => ({ certData: c, extensions: { statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] } })),
   };
-  const certBytes = encodeMessage(encodeCertificate, certMsg);
+  // RFC 8879 §3: compress when the CertificateRequest offered an algorithm we have; an empty
+  // Certificate gains nothing from it.
+  const compressor = chain.length > 0 ? chooseCompressor(hs.config.certificateCompression, hs.certificateRequest!.extensions.compressCertificate) : null;
+  const encoded = encodeOwnCertificate(certMsg, compressor, chain.length > 0 ? cc : null, 0);
+  const certBytes = encoded.bytes;
+  hs.clientCertificateCompression = encoded.info;
   hs.transcript.add(certBytes);
   cx.sendHandshake(certBytes);
   if (cc === null || scheme === null) return finishClient(cx, hs, cAts, sAts, exporter);
@@ -248,8 +273,12 @@ function finishClient(cx: HandshakeContext, hs: ClientHandshakeData, cAts: Uint8
     serverName: hs.sni,
     peerCertificates: hs.peerCertificates,
     peerSignatureScheme: hs.peerSignatureScheme,
-    resumed: false,
+    resumed: hs.resumed,
+    earlyDataAccepted: hs.resumption?.earlyDataAccepted ?? false,
     helloRetried: hs.helloRetried,
+    certificateCompression: hs.certificateCompression,
+    clientCertificateCompression: hs.clientCertificateCompression,
+    ocspResponse: hs.ocspResponse,
   });
-  return new Tls13Traffic('client', suite, exporter, resumptionSecret, sAts);
+  return new Tls13Traffic('client', suite, exporter, resumptionSecret, sAts, ticketSink(hs, hs.sessionKey));
 }

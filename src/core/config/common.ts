@@ -32,6 +32,25 @@ export interface CommonConfigOptions {
    * not we send it, the peer's limit is honoured when it sends one.
    */
   recordSizeLimit?: number | null;
+  /**
+   * TLS 1.2: refuse peers without the extended master secret (RFC 7627) with handshake_failure.
+   * Default true (as rustls); false accepts them (their sessions are open to the triple
+   * handshake attack, and exporters are refused on them).
+   */
+  requireExtendedMasterSecret?: boolean;
+  /**
+   * FOR TESTS ONLY: lower the AEAD limits of RFC 8446 §5.5 (records per key before it must be
+   * replaced, failed decryptions per key before the connection fails), to watch the engine act
+   * on them: TLS 1.3 sends a KeyUpdate before `confidentiality`; TLS 1.2, which cannot rekey,
+   * sends close_notify. Limits can only go down: the AEAD's own limits still apply. Default null.
+   */
+  aeadLimitsForTesting?: AeadLimitsForTesting | null;
+}
+
+/** Lowered AEAD limits for tests (`aeadLimitsForTesting`); positive integers, in records. */
+export interface AeadLimitsForTesting {
+  readonly confidentiality?: number;
+  readonly integrity?: number;
 }
 
 /** The validated common part of a config. */
@@ -46,6 +65,8 @@ export interface CommonConfig {
   readonly now: () => number;
   readonly maxFragmentSize: number;
   readonly recordSizeLimit: number | null;
+  readonly requireExtendedMasterSecret: boolean;
+  readonly aeadLimitsForTesting: AeadLimitsForTesting | null;
 }
 
 const groupAliases: Readonly<Record<string, string>> = {
@@ -64,10 +85,13 @@ function canonicalGroupName(name: string): string {
   return groupAliases[lower] ?? lower;
 }
 
-/** Finds a provider group by IANA name or a common alias (`P-256`, `prime256v1`). */
+/**
+ * Finds a provider group by IANA name (case-insensitive) or a common alias (`P-256`,
+ * `prime256v1`), among every group it supports (`allKeyExchangeGroups`), default or not.
+ */
 export function findGroup(provider: CryptoProvider, name: string): KeyExchangeGroup | null {
   const want = canonicalGroupName(name);
-  for (const g of provider.keyExchangeGroups) if (canonicalGroupName(g.name) === want) return g;
+  for (const g of provider.allKeyExchangeGroups ?? provider.keyExchangeGroups) if (canonicalGroupName(g.name) === want) return g;
   return null;
 }
 
@@ -118,7 +142,7 @@ export function validateCommon(o: CommonConfigOptions, side: 'client' | 'server'
     for (const name of o.groups) {
       const g = findGroup(provider, name);
       if (!g) {
-        throw new TlsUsageError('ERR_TLS_CONFIG', `${side} config: group ${JSON.stringify(name)} is not supported; supported: ${provider.keyExchangeGroups.map((x) => x.name).join(', ')}`);
+        throw new TlsUsageError('ERR_TLS_CONFIG', `${side} config: group ${JSON.stringify(name)} is not supported; supported: ${(provider.allKeyExchangeGroups ?? provider.keyExchangeGroups).map((x) => x.name).join(', ')}`);
       }
       if (!groups.includes(g)) groups.push(g);
     }
@@ -141,6 +165,17 @@ export function validateCommon(o: CommonConfigOptions, side: 'client' | 'server'
     throw new TlsUsageError('ERR_TLS_CONFIG', `${side} config: maxFragmentSize ${maxFragmentSize} is outside 64..16384`);
   }
 
+  const aeadLimitsForTesting = o.aeadLimitsForTesting ?? null;
+  if (aeadLimitsForTesting !== null) {
+    for (const k of ['confidentiality', 'integrity'] as const) {
+      const v = aeadLimitsForTesting[k];
+      // Integrity 0 is allowed: the first failed decryption then ends the connection.
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < (k === 'integrity' ? 0 : 1))) {
+        throw new TlsUsageError('ERR_TLS_CONFIG', `${side} config: aeadLimitsForTesting.${k} ${v} is not an integer >= ${k === 'integrity' ? 0 : 1}`);
+      }
+    }
+  }
+
   const recordSizeLimit = o.recordSizeLimit ?? null;
   // RFC 8449 §4: at least 64; at most 2^14 + 1 in TLS 1.3.
   if (recordSizeLimit !== null && (!Number.isInteger(recordSizeLimit) || recordSizeLimit < 64 || recordSizeLimit > 16385)) {
@@ -158,6 +193,8 @@ export function validateCommon(o: CommonConfigOptions, side: 'client' | 'server'
     now: o.now ?? Date.now,
     maxFragmentSize,
     recordSizeLimit,
+    requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? true,
+    aeadLimitsForTesting,
   };
 }
 

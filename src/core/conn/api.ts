@@ -43,9 +43,36 @@ export interface NegotiatedParameters {
   readonly peerCertificates: readonly Uint8Array[];
   /** The signature scheme of the peer's handshake signature, or null. */
   readonly peerSignatureScheme: number | null;
+  /** The handshake resumed a session with a TLS 1.3 PSK (RFC 8446 §2.2) or a TLS 1.2 ticket/ID. */
   readonly resumed: boolean;
+  /** TLS 1.3 0-RTT data was sent (client) or received (server) and accepted; absent means false. */
+  readonly earlyDataAccepted?: boolean;
   /** HelloRetryRequest happened in this handshake. */
   readonly helloRetried: boolean;
+  /**
+   * RFC 8879: how the server's certificate travelled (client: received; server: sent), or null
+   * when it was sent uncompressed. Absent (= null) for TLS 1.2.
+   */
+  readonly certificateCompression?: CertificateCompressionInfo | null;
+  /** The same for the client's certificate (mutual TLS), or null. */
+  readonly clientCertificateCompression?: CertificateCompressionInfo | null;
+  /**
+   * The DER OCSP response the server stapled (client: received and handed to the verifier;
+   * server: sent), or null. Absent means null.
+   */
+  readonly ocspResponse?: Uint8Array | null;
+}
+
+/** A certificate sent as an RFC 8879 CompressedCertificate. */
+export interface CertificateCompressionInfo {
+  /** CertificateCompressionAlgorithm: zlib 1, brotli 2, zstd 3. */
+  readonly algorithm: number;
+  /** `zlib`, `brotli`, `zstd` or the number. */
+  readonly algorithmName: string;
+  /** Bytes of compressed_certificate_message. */
+  readonly compressedLength: number;
+  /** uncompressed_length: bytes of the Certificate message body. */
+  readonly uncompressedLength: number;
 }
 
 /** The common surface of client and server connections. */
@@ -65,6 +92,14 @@ export interface TlsConnection {
   sendCloseNotify(): void;
   /** TLS 1.3: sends KeyUpdate and switches to new sending keys; `requestPeer` asks the peer to do the same. */
   updateKeys(requestPeer: boolean): void;
+  /**
+   * Keying material exporter (RFC 5705; RFC 8446 §7.5): `length` bytes bound to `label` and
+   * `context` (null = no context). The caller owns the result.
+   * @throws TlsUsageError ERR_TLS_USAGE_HANDSHAKING before the handshake completes;
+   *   ERR_TLS_USAGE for bad arguments, or a TLS 1.2 connection without extended master secret
+   *   (RFC 7627 §5.4).
+   */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array;
   /** Null until the handshake completes. */
   readonly negotiated: NegotiatedParameters | null;
   /** The error that failed the connection, or null. */

@@ -8,14 +8,16 @@
  */
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, codePointName } from '../codec/codepoints.ts';
 import { TlsAlertReceivedError, TlsError, TlsProtocolError, TlsUsageError, asTlsError } from '../errors.ts';
-import type { CryptoProvider, Tls13CipherSuite } from '../crypto/provider.ts';
+import type { CryptoProvider, Tls12CipherSuite, Tls13CipherSuite } from '../crypto/provider.ts';
 import { nextTrafficSecret, trafficKeys } from '../crypto/key-schedule.ts';
 import { RecordDeframer } from '../record/deframer.ts';
 import { HandshakeJoiner } from '../record/handshake-joiner.ts';
 import { NoOpener, NoSealer } from '../record/no-protection.ts';
 import { Tls13RecordOpener, Tls13RecordSealer } from '../record/tls13-protection.ts';
 import { RecordFragmenter } from '../record/fragmenter.ts';
-import { Tls13CompatibilityCcs, writeChangeCipherSpecRecord, CHANGE_CIPHER_SPEC_RECORD_LENGTH } from '../record/change-cipher-spec.ts';
+import { Tls13CompatibilityCcs, checkTls12ChangeCipherSpec, writeChangeCipherSpecRecord, CHANGE_CIPHER_SPEC_RECORD_LENGTH } from '../record/change-cipher-spec.ts';
+import { Tls12RecordOpener, Tls12RecordSealer } from '../record/tls12-protection.ts';
+import { type Exporter, exporterOf } from './exporter.ts';
 import { MAX_PLAINTEXT_LENGTH, type RecordOpener, type RecordSealer } from '../record/record.ts';
 import type { CommonConfig } from '../config/common.ts';
 import { toHex } from '../util.ts';
@@ -58,6 +60,8 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   private readonly joiner = new HandshakeJoiner();
   private readonly ccs = new Tls13CompatibilityCcs();
   private ccsAllowed = false;
+  /** TLS 1.2: the opener the peer's next ChangeCipherSpec switches to (RFC 5246 §7.1), or null. */
+  private pendingTls12Opener: RecordOpener | null = null;
   private readonly received: Uint8Array[] = [];
   private receivedBytes = 0;
 
@@ -80,6 +84,20 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   private peerClosed = false;
   private closeSent = false;
   private keyUpdatePending = false;
+  // Set once the buffers the handshake grew have been dropped (memory per idle connection).
+  private handshakeBuffersReleased = false;
+  // 0-RTT (RFC 8446 §2.3, §4.2.10). Client: bytes still allowed under the early key (-1: not
+  // writing early data), the plaintext sealer to restore on rejection, what we sent early, and
+  // (after a rejection) everything written before completion, for takeRejectedEarlyData().
+  private earlyWriteRemaining = -1;
+  private savedSealer: RecordSealer | null = null;
+  private readonly earlyWritten: Uint8Array[] = [];
+  private rejectedEarly: Uint8Array[] | null = null;
+  // Server: early data still acceptable (-1: none accepted), or being skipped after rejection.
+  private earlyReadRemaining = -1;
+  private skipMode: 'none' | 'undecryptable' | 'application-data' = 'none';
+  private skipRemaining = 0;
+  private earlyExporter: Exporter | null = null;
   protected serverNameSeen: string | null = null;
 
   protected constructor(config: CommonConfig, firstRecordVersion: number) {
@@ -133,6 +151,7 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
       }
       this.flushHandshake();
       this.maybeUpdateKeys();
+      if (!this.handshakeBuffersReleased && this._negotiated !== null) this.releaseHandshakeBuffers();
     } catch (e) {
       this.fail(asTlsError(e));
       throw this._error;
@@ -190,6 +209,20 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     if (this.closeSent) throw new TlsUsageError('ERR_TLS_USAGE_CLOSED', 'cannot write after close_notify was sent');
     if (data.length === 0) return;
     if (this._negotiated === null) {
+      if (this.rejectedEarly !== null) {
+        this.rejectedEarly.push(data.slice()); // 0-RTT was rejected: held for the application
+        return;
+      }
+      if (this.earlyWriteRemaining > 0 && this.pendingPlaintext.length === 0) {
+        // RFC 8446 §4.2.10: at most max_early_data_size bytes of 0-RTT data.
+        const n = Math.min(data.length, this.earlyWriteRemaining);
+        const part = data.subarray(0, n);
+        this.earlyWritten.push(part.slice()); // returned if the server rejects it
+        this.earlyWriteRemaining -= n;
+        this.sealApplicationData(part);
+        if (n < data.length) this.pendingPlaintext.push(data.slice(n));
+        return;
+      }
       this.pendingPlaintext.push(data.slice()); // kept past this call: copy
       return;
     }
@@ -210,6 +243,14 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     }
     if (this._error !== null) throw this._error;
     this.sendKeyUpdate(requestPeer ? KeyUpdateRequest.UpdateRequested : KeyUpdateRequest.UpdateNotRequested);
+  }
+
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
+    if (this._error !== null) throw this._error;
+    if (this._negotiated === null) throw new TlsUsageError('ERR_TLS_USAGE_HANDSHAKING', 'exportKeyingMaterial needs a completed handshake');
+    const exporter = exporterOf(this.state);
+    if (exporter === null) throw new TlsUsageError('ERR_TLS_USAGE', `exporters are not available on this ${this._negotiated.protocolVersion} connection`);
+    return exporter.exportKeyingMaterial(label, context, length);
   }
 
   // ---- HandshakeContext ----------------------------------------------------------------
@@ -240,7 +281,7 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   setTls13WriteKeys(suite: Tls13CipherSuite, trafficSecret: Uint8Array): void {
     this.flushHandshake();
     const { key, iv } = trafficKeys(suite.hash, trafficSecret, suite.aead.keyLength, suite.aead.nonceLength);
-    this.sealer = new Tls13RecordSealer(suite.aead, key, iv);
+    this.sealer = new Tls13RecordSealer(suite.aead, key, iv, this.sealerLimits());
     this.writeKeys.suite = suite;
     this.writeKeys.secret = trafficSecret;
   }
@@ -248,9 +289,26 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   setTls13ReadKeys(suite: Tls13CipherSuite, trafficSecret: Uint8Array): void {
     this.joiner.assertAtKeyChange();
     const { key, iv } = trafficKeys(suite.hash, trafficSecret, suite.aead.keyLength, suite.aead.nonceLength);
-    this.opener = new Tls13RecordOpener(suite.aead, key, iv);
+    this.opener = new Tls13RecordOpener(suite.aead, key, iv, this.openerLimits());
     this.readKeys.suite = suite;
     this.readKeys.secret = trafficSecret;
+  }
+
+  sendTls12ChangeCipherSpec(suite: Tls12CipherSuite, key: Uint8Array, iv: Uint8Array): void {
+    this.flushHandshake();
+    const rec = new Uint8Array(CHANGE_CIPHER_SPEC_RECORD_LENGTH);
+    writeChangeCipherSpecRecord(rec, 0);
+    this.pushOutgoing(rec);
+    this.sealer = Tls12RecordSealer.forSuite(suite, key, iv, this.sealerLimits());
+  }
+
+  expectTls12ChangeCipherSpec(suite: Tls12CipherSuite, key: Uint8Array, iv: Uint8Array): void {
+    this.pendingTls12Opener = Tls12RecordOpener.forSuite(suite, key, iv, this.openerLimits());
+  }
+
+  sendWarningAlert(description: number): void {
+    this.flushHandshake();
+    this.sendAlertRecord(AlertLevel.Warning, description);
   }
 
   allowCompatCcs(allowed: boolean): void {
@@ -269,6 +327,104 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     this.fragmenter.setMaxFragmentSize(Math.max(64, Math.min(this.config.maxFragmentSize, limit - 1)));
   }
 
+  /**
+   * RFC 8446 §7.5 early exporter (early_exporter_master_secret): available on a client that
+   * offered a ticket and on a server that accepted one.
+   * @throws TlsUsageError ERR_TLS_USAGE when there is no early exporter.
+   */
+  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null, length: number): Uint8Array {
+    if (this._error !== null) throw this._error;
+    if (this.earlyExporter === null) throw new TlsUsageError('ERR_TLS_USAGE', 'no early exporter: the connection did not offer or accept a TLS 1.3 PSK');
+    return this.earlyExporter.exportKeyingMaterial(label, context, length);
+  }
+
+  /** True once the server rejected our 0-RTT data (client). */
+  get earlyDataRejected(): boolean {
+    return this.rejectedEarly !== null;
+  }
+
+  /**
+   * Client, after the server rejected 0-RTT: everything written before the handshake completed
+   * (sent early and rejected, or held), in order, for the application to resend if it wants to
+   * (RFC 8446 §4.2.10: implementations "SHOULD NOT automatically resend early data"). Null when
+   * nothing was rejected; each call returns the data once.
+   */
+  takeRejectedEarlyData(): Uint8Array | null {
+    const r = this.rejectedEarly;
+    if (r === null || r.length === 0) return null;
+    let n = 0;
+    for (const c of r) n += c.length;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const c of r) { out.set(c, o); o += c.length; }
+    r.length = 0;
+    return out;
+  }
+
+  setEarlyExporter(exporter: Exporter): void {
+    this.earlyExporter = exporter;
+  }
+
+  beginEarlyDataWrite(suite: Tls13CipherSuite, earlyTrafficSecret: Uint8Array, maxBytes: number): void {
+    const plain = this.sealer;
+    this.setTls13WriteKeys(suite, earlyTrafficSecret);
+    this.savedSealer = plain;
+    this.earlyWriteRemaining = maxBytes;
+  }
+
+  endEarlyDataWrite(accepted: boolean): void {
+    this.earlyWriteRemaining = -1;
+    if (accepted) {
+      this.earlyWritten.length = 0;
+      this.savedSealer = null;
+      return;
+    }
+    this.flushHandshake();
+    if (this.savedSealer !== null) this.sealer = this.savedSealer;
+    this.savedSealer = null;
+    this.rejectedEarly = [...this.earlyWritten, ...this.pendingPlaintext];
+    this.earlyWritten.length = 0;
+    this.pendingPlaintext.length = 0;
+  }
+
+  beginEarlyDataRead(maxBytes: number): void {
+    this.earlyReadRemaining = maxBytes;
+  }
+
+  endEarlyDataRead(): void {
+    this.earlyReadRemaining = -1;
+  }
+
+  skipEarlyData(mode: 'none' | 'undecryptable' | 'application-data', maxBytes: number): void {
+    this.skipMode = mode;
+    this.skipRemaining = maxBytes;
+  }
+
+  /**
+   * RFC 8446 §4.2.10, server rejecting 0-RTT: returns null for a skipped early-data record, or
+   * the record opened normally. Skipping more than the budget is unexpected_message.
+   */
+  private openOrSkip(record: import('../record/record.ts').InboundOpaqueRecord): import('../record/record.ts').InboundPlainRecord | null {
+    let skip = false;
+    let plain: import('../record/record.ts').InboundPlainRecord | null = null;
+    if (this.skipMode === 'application-data') {
+      skip = record.contentType === ContentType.ApplicationData;
+    } else if (this.opener instanceof Tls13RecordOpener) {
+      plain = this.opener.tryOpen(record);
+      skip = plain === null;
+    }
+    if (!skip) {
+      if (this.skipMode === 'undecryptable') this.skipMode = 'none';
+      return plain ?? this.opener.open(record);
+    }
+    // At most length - 17 (tag and content type) bytes of early data were in this record.
+    this.skipRemaining -= Math.max(0, record.payload.length - 17);
+    if (this.skipRemaining < 0) {
+      throw new TlsProtocolError('ERR_TLS_PEER_EARLY_DATA_OVERFLOW', 'client sent more rejected 0-RTT data than max_early_data_size allows (RFC 8446 §4.2.10)');
+    }
+    return null;
+  }
+
   noteServerName(name: string | null): void {
     this.serverNameSeen = name;
   }
@@ -281,6 +437,18 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     this.pendingPlaintext.length = 0;
   }
 
+  /**
+   * Once established, drops the deframer and joiner buffers the handshake filled (when empty),
+   * so an idle connection holds no record buffers; the next record allocates on demand and
+   * bulk transfers keep theirs.
+   */
+  private releaseHandshakeBuffers(): void {
+    if (this.deframer.buffered() !== 0 || !this.joiner.isEmpty()) return;
+    this.deframer.release();
+    this.joiner.release();
+    this.handshakeBuffersReleased = true;
+  }
+
   // ---- record dispatch -----------------------------------------------------------------
 
   private handleRecord(record: import('../record/record.ts').InboundOpaqueRecord): void {
@@ -290,10 +458,38 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     // RFC 8446 §5: an unencrypted CCS may be dropped during the handshake; never decrypted.
     if (record.contentType === ContentType.ChangeCipherSpec) {
       this.joiner.assertNotInterleaved(record.contentType);
+      if (this.pendingTls12Opener !== null) {
+        // RFC 5246 §7.1: the TLS 1.2 CCS switches the read keys; it must not split a message.
+        checkTls12ChangeCipherSpec(record.payload);
+        this.joiner.assertAtKeyChange();
+        this.opener = this.pendingTls12Opener;
+        this.pendingTls12Opener = null;
+        return;
+      }
       this.ccs.check(record, this.ccsAllowed);
       return;
     }
-    const plain = this.opener.open(record);
+    if (this.pendingTls12Opener !== null && record.contentType !== ContentType.Alert) {
+      // RFC 5246 §7.4.9: Finished comes right after ChangeCipherSpec, under the new keys.
+      throw new TlsProtocolError('ERR_TLS_PEER_UNEXPECTED_MESSAGE', `${codePointName(ContentType, record.contentType)} record: expected ChangeCipherSpec`);
+    }
+    // A peer that rejected our ServerHello has no keys yet and sends its alert unprotected
+    // (OpenSSL and rustls read it too). TLS 1.3 protected records are always typed
+    // application_data (§5.2), so an alert-typed record before anything was decrypted under
+    // this handshake key can only be such a plaintext alert.
+    if (record.contentType === ContentType.Alert && this._negotiated === null && record.payload.length === 2 &&
+      this.opener instanceof Tls13RecordOpener && this.opener.sequenceNumber === 0) {
+      this.handleAlert(record.payload);
+      return;
+    }
+    let plain: import('../record/record.ts').InboundPlainRecord;
+    if (this.skipMode === 'none') {
+      plain = this.opener.open(record);
+    } else {
+      const p = this.openOrSkip(record);
+      if (p === null) return;
+      plain = p;
+    }
     const type = plain.contentType;
     if (type !== ContentType.Handshake) this.joiner.assertNotInterleaved(type);
     switch (type) {
@@ -306,10 +502,18 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
         return;
       case ContentType.ApplicationData:
         if (this._negotiated === null) {
-          throw new TlsProtocolError('ERR_TLS_PEER_UNEXPECTED_MESSAGE', 'application data before the handshake completed: expected a handshake message');
+          if (this.earlyReadRemaining < 0) {
+            throw new TlsProtocolError('ERR_TLS_PEER_UNEXPECTED_MESSAGE', 'application data before the handshake completed: expected a handshake message');
+          }
+          // RFC 8446 §4.2.10: more 0-RTT data than max_early_data_size is unexpected_message.
+          this.earlyReadRemaining -= plain.payload.length;
+          if (this.earlyReadRemaining < 0) {
+            throw new TlsProtocolError('ERR_TLS_PEER_EARLY_DATA_OVERFLOW', 'client sent more 0-RTT data than our max_early_data_size (RFC 8446 §4.2.10)');
+          }
         }
         if (plain.payload.length === 0) return; // §5.4: zero-length application data is allowed
-        this.received.push(plain.payload.slice()); // the record buffer is reused: copy
+        // The deframer's buffer is reused: copy, unless the provider decrypted into fresh memory.
+        this.received.push(plain.owned ? plain.payload : plain.payload.slice());
         this.receivedBytes += plain.payload.length;
         return;
       default:
@@ -372,9 +576,28 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     this.setTls13WriteKeys(suite, nextTrafficSecret(suite.hash, secret));
   }
 
-  /** RFC 8446 §5.5: replace the sending key before its AEAD confidentiality limit. */
+  /** `aeadLimitsForTesting` as record-protection options (none: the AEAD's own limits). */
+  private sealerLimits(): { confidentialityLimit?: number } {
+    const c = this.config.aeadLimitsForTesting?.confidentiality;
+    return c === undefined ? {} : { confidentialityLimit: c };
+  }
+
+  private openerLimits(): { integrityLimit?: number } {
+    const i = this.config.aeadLimitsForTesting?.integrity;
+    return i === undefined ? {} : { integrityLimit: i };
+  }
+
+  /**
+   * RFC 8446 §5.5: replace the sending key before its AEAD confidentiality limit. TLS 1.2 has
+   * no KeyUpdate (renegotiation is refused), so there we close cleanly instead, as rustls does;
+   * the application sees ERR_TLS_USAGE_CLOSED on its next write and must reconnect.
+   */
   private maybeUpdateKeys(): void {
-    if (this._negotiated === null || this._negotiated.protocolVersion !== 'TLSv1.3' || this.closeSent) return;
+    if (this._negotiated === null || this.closeSent) return;
+    if (this._negotiated.protocolVersion !== 'TLSv1.3') {
+      if (this.sealer.keyUpdateDue()) this.sendCloseNotify();
+      return;
+    }
     if (this.sealer.keyUpdateDue()) {
       this.keyUpdatePending = true;
       this.sendKeyUpdate(KeyUpdateRequest.UpdateNotRequested);

@@ -2,8 +2,9 @@
  * What a handshake state may do to its connection. `ConnectionCommon` implements it; states see
  * only this, so they stay testable and free of record-layer details.
  */
-import type { CryptoProvider, Tls13CipherSuite } from '../crypto/provider.ts';
+import type { CryptoProvider, Tls12CipherSuite, Tls13CipherSuite } from '../crypto/provider.ts';
 import type { NegotiatedParameters } from './api.ts';
+import type { Exporter } from './exporter.ts';
 
 export interface HandshakeContext {
   readonly side: 'client' | 'server';
@@ -38,4 +39,42 @@ export interface HandshakeContext {
   setPeerRecordSizeLimit(limit: number): void;
   /** Early negotiated facts (for the resolver and logs) before completion. */
   noteServerName(name: string | null): void;
+  /** RFC 8446 §7.5: the early exporter (early_exporter_master_secret), once known. */
+  setEarlyExporter(exporter: Exporter): void;
+  /**
+   * Client 0-RTT (RFC 8446 §4.2.10): flushes ClientHello, then protects application data written
+   * before the handshake completes under client_early_traffic_secret, up to `maxBytes`.
+   */
+  beginEarlyDataWrite(suite: Tls13CipherSuite, earlyTrafficSecret: Uint8Array, maxBytes: number): void;
+  /**
+   * Client: 0-RTT is over. Rejected: the plaintext write keys come back (for ClientHello2) and
+   * everything written before completion is held for `takeRejectedEarlyData()`; accepted: the
+   * rest goes out after the handshake.
+   */
+  endEarlyDataWrite(accepted: boolean): void;
+  /**
+   * Server: early data under the (already installed) early read key is accepted, up to
+   * `maxBytes` (§4.2.10), until `endEarlyDataRead()` at EndOfEarlyData.
+   */
+  beginEarlyDataRead(maxBytes: number): void;
+  endEarlyDataRead(): void;
+  /**
+   * Server, rejecting 0-RTT (§4.2.10): skip up to `maxBytes` of early data, either records that
+   * fail to decrypt under the handshake key ('undecryptable') or, after a HelloRetryRequest,
+   * application_data records until ClientHello2 ('application-data'); 'none' stops skipping.
+   */
+  skipEarlyData(mode: 'none' | 'undecryptable' | 'application-data', maxBytes: number): void;
+  /**
+   * TLS 1.2 (RFC 5246 §7.1): flushes the queued handshake messages, sends ChangeCipherSpec and
+   * switches the write keys; the next message we send (Finished) is protected.
+   */
+  sendTls12ChangeCipherSpec(suite: Tls12CipherSuite, key: Uint8Array, iv: Uint8Array): void;
+  /**
+   * TLS 1.2: the peer's ChangeCipherSpec is the next record; it switches the read keys to these.
+   * Until it arrives a handshake record is unexpected_message, and the CCS must not split a
+   * handshake message (RFC 5246 §7.1).
+   */
+  expectTls12ChangeCipherSpec(suite: Tls12CipherSuite, key: Uint8Array, iv: Uint8Array): void;
+  /** Sends a warning alert (TLS 1.2 no_renegotiation, RFC 5746 §4.5 / RFC 5246 §7.2.2). */
+  sendWarningAlert(description: number): void;
 }

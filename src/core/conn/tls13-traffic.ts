@@ -8,11 +8,19 @@ import { HandshakeType } from '../codec/codepoints.ts';
 import type { HandshakeMessage } from '../codec/handshake.ts';
 import { handshakeTypeName } from '../codec/handshake.ts';
 import { decodeKeyUpdate } from '../codec/key-update.ts';
-import { decodeNewSessionTicket } from '../codec/new-session-ticket.ts';
+import { decodeNewSessionTicket, type NewSessionTicket } from '../codec/new-session-ticket.ts';
 import type { Tls13CipherSuite } from '../crypto/provider.ts';
 import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from './context.ts';
-import type { HandshakeState, Step } from './state.ts';
+import { Tls13Exporter } from './exporter.ts';
+import { type HandshakeState, type Step, withResult } from './state.ts';
+
+/**
+ * Receives each valid NewSessionTicket on the client (the resumption code stores it, RFC 8446
+ * §4.6.1). The ticket's views alias the message buffer: copy what you keep. May return a Promise
+ * (an async session store); the connection parks until it settles.
+ */
+export type TicketSink = (cx: HandshakeContext, ticket: NewSessionTicket, resumptionSecret: Uint8Array) => void | PromiseLike<void>;
 
 /** RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)". */
 const MAX_TICKET_LIFETIME = 604800;
@@ -26,15 +34,20 @@ export class Tls13Traffic implements HandshakeState {
   readonly exporterSecret: Uint8Array;
   /** For tickets (§4.6.1); the resumption work of a later issue uses it. */
   readonly resumptionSecret: Uint8Array;
+  /** RFC 8446 §7.5 exporter over `exporterSecret` (the connection's `exportKeyingMaterial`). */
+  readonly exporter: Tls13Exporter;
   /** Tickets received so far (client); bounded. */
   ticketsReceived: number;
+  readonly onTicket: TicketSink | null;
 
-  constructor(side: 'client' | 'server', suite: Tls13CipherSuite, exporterSecret: Uint8Array, resumptionSecret: Uint8Array, _peerTrafficSecret: Uint8Array) {
+  constructor(side: 'client' | 'server', suite: Tls13CipherSuite, exporterSecret: Uint8Array, resumptionSecret: Uint8Array, _peerTrafficSecret: Uint8Array, onTicket: TicketSink | null = null) {
     this.side = side;
     this.suite = suite;
     this.exporterSecret = exporterSecret;
     this.resumptionSecret = resumptionSecret;
+    this.exporter = new Tls13Exporter(suite.hash, exporterSecret);
     this.ticketsReceived = 0;
+    this.onTicket = onTicket;
   }
 
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
@@ -50,9 +63,9 @@ export class Tls13Traffic implements HandshakeState {
         if (t.ticketLifetime > MAX_TICKET_LIFETIME) {
           throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `NewSessionTicket lifetime ${t.ticketLifetime} s exceeds the 604800 s maximum (RFC 8446 §4.6.1)`);
         }
-        // Resumption is the subject of a later issue; tickets are validated and counted.
         this.ticketsReceived++;
-        return this;
+        if (this.onTicket === null) return this;
+        return withResult(cx, this.onTicket(cx, t, this.resumptionSecret), () => this);
       }
       default:
         break;

@@ -59,6 +59,15 @@ export interface AeadKey {
    * meaningful is in `out`). `out` may alias `ciphertext` at the same offset.
    */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number;
+  /**
+   * Optional, for libraries that cannot decrypt in place (node:crypto's `update()` always
+   * returns a new buffer): decrypts `ciphertext` (including the tag) into a NEW buffer of
+   * exactly `ciphertext.length - 16` bytes and returns it, or `null` when authentication fails.
+   * The caller owns the result (nothing else references it), so the engine can hand it to the
+   * application without the copy back into `ciphertext` that `open` would need. Never releases
+   * unauthenticated plaintext (RFC 5116 §2.2). Providers that decrypt in place omit it.
+   */
+  openToNew?(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }
 
 /** A TLS 1.3 cipher suite (RFC 8446 §B.4): an AEAD and the hash of the key schedule. */
@@ -155,6 +164,24 @@ export interface SignatureVerifier {
   verifyEcdsaWithHash?(hash: HashName, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
+/**
+ * One RFC 8879 certificate compression algorithm (zlib = 1, brotli = 2, zstd = 3). Not
+ * cryptography, but it lives with the provider because core cannot reach a compression
+ * library (`src/core/compression.ts` has the engine's side).
+ */
+export interface CertificateCompressor {
+  /** The CertificateCompressionAlgorithm code point (RFC 8879 §3). */
+  readonly algorithm: number;
+  /** Compresses `data` (a Certificate message body); returns bytes the caller owns. */
+  compress(data: Uint8Array): Uint8Array;
+  /**
+   * Decompresses `data`, producing at most `expectedLength` bytes: a stream that would grow
+   * beyond it must fail without allocating more (decompression bombs). Throws on corrupt
+   * input or overflow; the engine turns any throw into bad_certificate (RFC 8879 §4).
+   */
+  decompress(data: Uint8Array, expectedLength: number): Uint8Array;
+}
+
 /** Everything cryptographic, in one object the configs take. */
 export interface CryptoProvider {
   readonly name: string;
@@ -165,12 +192,19 @@ export interface CryptoProvider {
   readonly hashes: Readonly<Record<HashName, HashAlgorithm>>;
   /** Supported suites in preference order. */
   readonly cipherSuites: readonly CipherSuiteDefinition[];
-  /** Supported groups in preference order. */
+  /** The groups configs use by default, in preference order. */
   readonly keyExchangeGroups: readonly KeyExchangeGroup[];
+  /**
+   * Every group a config may name (`groups: ['SecP256r1MLKEM768']`), a superset of
+   * `keyExchangeGroups` holding groups not offered by default. Absent: `keyExchangeGroups`.
+   */
+  readonly allKeyExchangeGroups?: readonly KeyExchangeGroup[];
   readonly signatures: SignatureVerifier;
   /**
    * Loads a private key from PEM (PKCS#8, SEC1 `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`) or
    * DER (PKCS#8). Throws ERR_TLS_CONFIG_BAD_KEY with a readable reason.
    */
   loadSigningKey(key: string | Uint8Array, passphrase?: string): SigningKey;
+  /** RFC 8879 certificate compression algorithms this provider offers; absent means none. */
+  readonly certificateCompressors?: readonly CertificateCompressor[];
 }

@@ -13,11 +13,15 @@ import {
 
 /** Default buffer: two maximal records, so a full record plus the start of the next fit. */
 export const DEFAULT_DEFRAMER_CAPACITY = 2 * MAX_WIRE_RECORD_LENGTH;
+/** The first allocation; the buffer doubles on demand up to the capacity. */
+const MIN_BUFFER = 4096;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Reassembles records from received bytes.
  *
- * `write()` copies what fits into a fixed buffer (never grown); `next()` returns the next
+ * `write()` copies what fits into a buffer of at most `capacity` bytes, allocated on first use
+ * and grown on demand (an idle connection holds none after `release()`); `next()` returns the next
  * complete record or `null` when more bytes are needed. Header fields are checked as soon as
  * their bytes arrive, so an oversized length is refused before its body is buffered. After an
  * error the deframer is failed: `next()` throws the same error again and `write()` accepts
@@ -30,7 +34,8 @@ export const DEFAULT_DEFRAMER_CAPACITY = 2 * MAX_WIRE_RECORD_LENGTH;
  * ```
  */
 export class RecordDeframer {
-  private readonly buf: Uint8Array;
+  private buf: Uint8Array;
+  private readonly capacity: number;
   // invariant: 0 <= start <= end <= buf.length; bytes [start, end) are unconsumed.
   private start: number;
   private end: number;
@@ -44,7 +49,8 @@ export class RecordDeframer {
     if (!Number.isInteger(capacity) || capacity < MAX_WIRE_RECORD_LENGTH) {
       throw new TlsUsageError('ERR_TLS_CONFIG', `deframer capacity ${capacity}: expected an integer >= ${MAX_WIRE_RECORD_LENGTH}`);
     }
-    this.buf = new Uint8Array(capacity);
+    this.capacity = capacity;
+    this.buf = EMPTY;
     this.start = 0;
     this.end = 0;
     this.failed = null;
@@ -57,7 +63,7 @@ export class RecordDeframer {
    */
   write(data: Uint8Array, offset = 0, length: number = data.length - offset): number {
     if (this.failed !== null || length <= 0) return 0;
-    const buf = this.buf;
+    let buf = this.buf;
     if (this.start === this.end) {
       this.start = 0;
       this.end = 0;
@@ -67,6 +73,14 @@ export class RecordDeframer {
       buf.copyWithin(0, this.start, this.end);
       this.end -= this.start;
       this.start = 0;
+    }
+    if (buf.length - this.end < length && buf.length < this.capacity) {
+      // Grow (doubling, at least MIN_BUFFER, at most the capacity) and keep the unconsumed bytes.
+      let cap = Math.max(buf.length * 2, MIN_BUFFER);
+      while (cap < this.end + length && cap < this.capacity) cap *= 2;
+      const grown = new Uint8Array(Math.min(cap, this.capacity));
+      if (this.end > 0) grown.set(buf.subarray(0, this.end));
+      this.buf = buf = grown;
     }
     const n = Math.min(length, buf.length - this.end);
     if (n > 0) {
@@ -113,6 +127,19 @@ export class RecordDeframer {
     return new InboundOpaqueRecord(type, (buf[p + 1]! << 8) | buf[p + 2]!, buf.subarray(body, body + length));
   }
 
+  /**
+   * Frees the buffer when nothing is buffered (an idle connection then holds none); the next
+   * `write()` allocates again. Payload views returned earlier stay readable. Returns true when
+   * released.
+   */
+  release(): boolean {
+    if (this.start !== this.end) return false;
+    this.buf = EMPTY;
+    this.start = 0;
+    this.end = 0;
+    return true;
+  }
+
   /** Bytes buffered and not yet returned by `next()`. */
   buffered(): number {
     return this.end - this.start;
@@ -120,7 +147,7 @@ export class RecordDeframer {
 
   /** Bytes `write()` can accept right now (after compaction). */
   freeSpace(): number {
-    return this.failed !== null ? 0 : this.buf.length - (this.end - this.start);
+    return this.failed !== null ? 0 : this.capacity - (this.end - this.start);
   }
 
   /**

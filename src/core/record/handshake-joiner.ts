@@ -7,6 +7,9 @@ import { MAX_CIPHERTEXT_LENGTH, contentTypeName } from './record.ts';
 
 /** Handshake header: msg_type(1) || uint24 length (RFC 8446 §4). */
 const HANDSHAKE_HEADER_LENGTH = 4;
+/** The first allocation: most handshake messages fit (memory per idle connection, issue 5). */
+const MIN_BUFFER = 1024;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Default largest message, header included: 64 KiB of body. The biggest legitimate messages
@@ -60,7 +63,8 @@ export class HandshakeJoiner {
     }
     this.maxMessageSize = max;
     this.capacityLimit = max + MAX_CIPHERTEXT_LENGTH;
-    this.buf = new Uint8Array(4096);
+    // Allocated on the first push and grown on demand; `release()` drops it when idle.
+    this.buf = EMPTY;
     this.start = 0;
     this.end = 0;
   }
@@ -91,7 +95,7 @@ export class HandshakeJoiner {
       if (need <= this.buf.length) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
-        let cap = this.buf.length * 2;
+        let cap = Math.max(this.buf.length * 2, MIN_BUFFER);
         while (cap < need) cap *= 2;
         const grown = new Uint8Array(Math.min(cap, this.capacityLimit));
         grown.set(this.buf.subarray(this.start, this.end));
@@ -119,6 +123,18 @@ export class HandshakeJoiner {
     this.start = p + total;
     this.checkHeader();
     return { type: b[p]!, body: b.subarray(p + HANDSHAKE_HEADER_LENGTH, p + total), encoding: b.subarray(p, p + total) };
+  }
+
+  /**
+   * Frees the buffer when nothing is buffered (e.g. once the handshake is over, so an idle
+   * connection holds none); the next `push()` allocates again. Returns true when released.
+   */
+  release(): boolean {
+    if (this.start !== this.end) return false;
+    this.buf = EMPTY;
+    this.start = 0;
+    this.end = 0;
+    return true;
   }
 
   /** True when no message bytes are buffered (neither a partial message nor unread ones). */

@@ -44,16 +44,21 @@ export class InboundOpaqueRecord {
 }
 
 /**
- * One record after deprotection: the real content type and the plaintext. `payload` aliases
- * the buffer the opaque record lived in (decrypted in place) and has the same lifetime.
+ * One record after deprotection: the real content type and the plaintext. Unless `owned`,
+ * `payload` aliases the buffer the opaque record lived in (decrypted in place) and has the
+ * same lifetime. When `owned` is true, `payload` is a view into a new buffer that nothing else
+ * references (the provider decrypted into fresh memory, `AeadKey.openToNew`): the engine may
+ * keep it without copying.
  */
 export class InboundPlainRecord {
   readonly contentType: number;
   readonly payload: Uint8Array;
+  readonly owned: boolean;
 
-  constructor(contentType: number, payload: Uint8Array) {
+  constructor(contentType: number, payload: Uint8Array, owned = false) {
     this.contentType = contentType;
     this.payload = payload;
+    this.owned = owned;
   }
 }
 
@@ -89,7 +94,8 @@ export interface RecordOpener {
   /** True when records are decrypted (false only for the plaintext `NoOpener`). */
   readonly decrypting: boolean;
   /**
-   * Deprotects one record in place. The result's `payload` aliases `record.payload`.
+   * Deprotects one record, in place (the result's `payload` aliases `record.payload`) or,
+   * with a provider that cannot decrypt in place, into a new buffer (`owned` is then true).
    * @throws ERR_TLS_RECORD_BAD_MAC, ERR_TLS_RECORD_OVERFLOW, ERR_TLS_RECORD_BAD_TYPE, ...
    */
   open(record: InboundOpaqueRecord): InboundPlainRecord;

@@ -184,7 +184,8 @@ export class Tls13RecordSealer implements RecordSealer {
 }
 
 /**
- * Opens records under one TLS 1.3 traffic key (RFC 8446 §5.2, §5.4), in place.
+ * Opens records under one TLS 1.3 traffic key (RFC 8446 §5.2, §5.4), in place, or into a
+ * new buffer when the provider offers `openToNew` (then the result is `owned`).
  *
  * ```ts
  * const opener = new Tls13RecordOpener(suite.aead, key, iv);
@@ -202,10 +203,13 @@ export class Tls13RecordOpener implements RecordOpener {
   // invariant: 0 <= failures <= integrityLimit; failed authentications under this key.
   private failures: number;
   private readonly integrityLimit: number;
+  // The provider decrypts into new buffers (`AeadKey.openToNew`), decided once per key.
+  private readonly openToNew: boolean;
 
   /** @throws ERR_TLS_CONFIG for a bad iv length. */
   constructor(aead: AeadAlgorithm, key: Uint8Array, iv: Uint8Array, options: Tls13OpenerOptions = {}) {
     this.key = aead.importKey(key);
+    this.openToNew = typeof this.key.openToNew === 'function';
     this.iv = checkIv(iv);
     this.nonce = iv.slice();
     this.aad = new Uint8Array(RECORD_HEADER_LENGTH);
@@ -225,7 +229,8 @@ export class Tls13RecordOpener implements RecordOpener {
   }
 
   /**
-   * Decrypts `record` in place and returns the inner content type and content.
+   * Decrypts `record` (in place, or into a new `owned` buffer) and returns the inner content
+   * type and content.
    * @throws ERR_TLS_RECORD_BAD_MAC (bad_record_mac) when authentication fails (RFC 8446 §5.2);
    *   ERR_TLS_RECORD_AEAD_INTEGRITY_LIMIT once more than the integrity limit failed (§5.5);
    *   ERR_TLS_RECORD_OVERFLOW (record_overflow) for ciphertext over 2^14 + 256 or content
@@ -269,7 +274,17 @@ export class Tls13RecordOpener implements RecordOpener {
     // RFC 8446 §5.2: additional_data = the header as received.
     writeRecordHeader(this.aad, 0, record.contentType, record.legacyVersion, length);
     xorSequence(this.nonce, this.iv, this.seq);
-    const n = this.key.open(this.nonce, this.aad, payload, payload, 0);
+    // Providers that cannot decrypt in place hand over a fresh buffer (no copy back, and the
+    // engine keeps it without another copy); the others decrypt into the record buffer.
+    let plain = payload;
+    let n: number;
+    if (this.openToNew) {
+      const fresh = this.key.openToNew!(this.nonce, this.aad, payload);
+      n = fresh === null ? -1 : fresh.length;
+      if (fresh !== null) plain = fresh;
+    } else {
+      n = this.key.open(this.nonce, this.aad, payload, payload, 0);
+    }
     if (n < 0) {
       this.failures++;
       if (this.failures > this.integrityLimit) {
@@ -285,11 +300,11 @@ export class Tls13RecordOpener implements RecordOpener {
     }
     // RFC 8446 §5.4: the content type is the last non-zero byte; scan back over the padding.
     let i = n - 1;
-    while (i >= 0 && payload[i] === 0) i--;
+    while (i >= 0 && plain[i] === 0) i--;
     if (i < 0) {
       throw new TlsProtocolError('ERR_TLS_RECORD_NO_CONTENT_TYPE', `inner plaintext of ${n} zero bytes: expected a non-zero content type (RFC 8446 §5.4)`);
     }
-    const type = payload[i]!;
+    const type = plain[i]!;
     if (type === ContentType.ChangeCipherSpec) {
       // RFC 8446 §5: a protected change_cipher_spec record -> unexpected_message.
       throw new TlsProtocolError('ERR_TLS_RECORD_UNEXPECTED_CCS', 'encrypted change_cipher_spec record: expected it unencrypted or not at all (RFC 8446 §5)');
@@ -297,7 +312,7 @@ export class Tls13RecordOpener implements RecordOpener {
     if (type !== ContentType.Alert && type !== ContentType.Handshake && type !== ContentType.ApplicationData) {
       throw new TlsProtocolError('ERR_TLS_RECORD_BAD_TYPE', `inner content type ${type}: expected alert, handshake or application_data (RFC 8446 §5)`);
     }
-    return new InboundPlainRecord(type, payload.subarray(0, i));
+    return new InboundPlainRecord(type, plain.subarray(0, i), plain !== payload);
   }
 }
 

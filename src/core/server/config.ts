@@ -5,6 +5,11 @@ import { TlsUsageError } from '../errors.ts';
 import type { ClientCertVerifier } from '../verify.ts';
 import { validateCommon, type CommonConfig, type CommonConfigOptions } from '../config/common.ts';
 import type { CertifiedKey } from '../client/config.ts';
+import type { CertificateCompressor } from '../crypto/provider.ts';
+import { validateCompression } from '../compression.ts';
+
+import type { Ticketer } from './ticketer.ts';
+import type { ServerSessionStore } from './session-store.ts';
 
 export type { CertifiedKey } from '../client/config.ts';
 
@@ -36,6 +41,36 @@ export interface ServerConfigOptions extends CommonConfigOptions {
    * can use our preferred group next time. Default false (as rustls; NSS sends them).
    */
   sendSupportedGroups?: boolean;
+  /**
+   * Stateless TLS 1.3 tickets (`createTicketer`). Replayable, so never used for 0-RTT. When
+   * `sessionStore` is set too, new tickets go to the store and the ticketer only opens old ones.
+   */
+  ticketer?: Ticketer | null;
+  /** Stateful, single-use TLS 1.3 sessions (`createServerSessionStore`): required for 0-RTT. */
+  sessionStore?: ServerSessionStore | null;
+  /**
+   * NewSessionTickets sent after each handshake when `ticketer` or `sessionStore` is set; 0
+   * disables. Default 2, as OpenSSL (SSL_CTX_set_num_tickets) and rustls (send_tls13_tickets):
+   * one ticket per later parallel connection, since clients use each once (RFC 8446 C.4).
+   */
+  ticketsToSend?: number;
+  /** ticket_lifetime in seconds, 1..604800 (RFC 8446 §4.6.1). Default 7200 (OpenSSL's). */
+  ticketLifetimeSeconds?: number;
+  /**
+   * RFC 8446 §4.2.10 max_early_data_size: 0-RTT data we accept per connection; 0 (default)
+   * disables 0-RTT. Needs `sessionStore` (single-use tickets against replay, §8.1).
+   */
+  maxEarlyDataSize?: number;
+  /**
+   * RFC 8879 certificate compression: algorithm code points (zlib 1, brotli 2, zstd 3) in
+   * preference order. We compress our Certificate with the first one the client offers (each
+   * chain is compressed once per algorithm and cached), and offer them in CertificateRequest
+   * for the client's. 'none' turns it off. Default: brotli, zlib (rustls' order), as far as
+   * the provider has them. TLS 1.3 only (RFC 8879 §4).
+   */
+  certificateCompression?: readonly number[] | 'none';
+  /** Largest decompressed client Certificate we accept (uncompressed_length), 4..2^24-1; default 65536. */
+  maxDecompressedCertificateSize?: number;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -45,6 +80,14 @@ export interface ServerConfig extends CommonConfig {
   readonly clientVerifier: ClientCertVerifier | null;
   readonly alpnMismatch: 'reject' | 'ignore';
   readonly sendSupportedGroups: boolean;
+  readonly ticketer: Ticketer | null;
+  readonly sessionStore: ServerSessionStore | null;
+  readonly ticketsToSend: number;
+  readonly ticketLifetimeSeconds: number;
+  readonly maxEarlyDataSize: number;
+  /** Our RFC 8879 algorithms in preference order; empty: off. */
+  readonly certificateCompression: readonly CertificateCompressor[];
+  readonly maxDecompressedCertificateSize: number;
 }
 
 /**
@@ -67,8 +110,38 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
   if (alpnMismatch !== 'reject' && alpnMismatch !== 'ignore') {
     throw new TlsUsageError('ERR_TLS_CONFIG', `server config: alpnMismatch ${JSON.stringify(alpnMismatch)} is not "reject" or "ignore"`);
   }
+  const compression = validateCompression(common.provider, o.certificateCompression, o.maxDecompressedCertificateSize, 'server');
+  const ticketer = o.ticketer ?? null;
+  if (ticketer !== null && (typeof ticketer.encrypt !== 'function' || typeof ticketer.decrypt !== 'function')) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'server config: "ticketer" must have encrypt() and decrypt() (e.g. createTicketer())');
+  }
+  const sessionStore = o.sessionStore ?? null;
+  if (sessionStore !== null && (typeof sessionStore.put !== 'function' || typeof sessionStore.take !== 'function')) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'server config: "sessionStore" must have put() and take() (e.g. createServerSessionStore())');
+  }
+  const ticketsToSend = o.ticketsToSend ?? 2;
+  if (!Number.isInteger(ticketsToSend) || ticketsToSend < 0 || ticketsToSend > 16) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', `server config: ticketsToSend ${String(ticketsToSend)}: expected an integer 0..16`);
+  }
+  const ticketLifetimeSeconds = o.ticketLifetimeSeconds ?? 7200;
+  if (!Number.isInteger(ticketLifetimeSeconds) || ticketLifetimeSeconds < 1 || ticketLifetimeSeconds > 604800) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', `server config: ticketLifetimeSeconds ${String(ticketLifetimeSeconds)}: expected 1..604800 (RFC 8446 §4.6.1)`);
+  }
+  const maxEarlyDataSize = o.maxEarlyDataSize ?? 0;
+  if (!Number.isInteger(maxEarlyDataSize) || maxEarlyDataSize < 0 || maxEarlyDataSize > 0xffffffff) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', `server config: maxEarlyDataSize ${String(maxEarlyDataSize)}: expected an integer 0..2^32-1`);
+  }
+  if (maxEarlyDataSize > 0 && sessionStore === null) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', 'server config: maxEarlyDataSize needs a "sessionStore": 0-RTT is accepted only with single-use tickets (RFC 8446 §8.1)');
+  }
   return {
     ...common,
+    ticketer,
+    sessionStore,
+    ticketsToSend,
+    ticketLifetimeSeconds,
+    maxEarlyDataSize,
+    ...compression,
     side: 'server',
     certificates,
     resolveCertificate,

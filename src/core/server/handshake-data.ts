@@ -5,7 +5,9 @@ import type { ClientHello } from '../codec/client-hello.ts';
 import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
 import type { HandshakeSecret, MasterSecret } from '../crypto/key-schedule.ts';
 import { Transcript } from '../crypto/transcript.ts';
+import type { CertificateCompressionInfo } from '../conn/api.ts';
 import type { CertifiedKey, ServerConfig } from './config.ts';
+import type { ServerResumption } from './resumption.ts';
 
 export class ServerHandshakeData {
   readonly config: ServerConfig;
@@ -34,6 +36,17 @@ export class ServerHandshakeData {
   requestedClientCert: boolean;
   peerCertificates: Uint8Array[];
   peerSignatureScheme: number | null;
+  /** The PSK we accepted (RFC 8446 §4.2.11), or null for a full handshake. */
+  resumption: ServerResumption | null;
+  /** RFC 8446 §4.4.2.1: the ClientHello's status_request asked for OCSP. */
+  clientRequestedOcsp: boolean;
+  /** RFC 8879 §3: the algorithms of the ClientHello's compress_certificate, or null. */
+  clientCompressAlgorithms: number[] | null;
+  /** RFC 8879: how we sent our certificate and how the client sent its (null: uncompressed). */
+  certificateCompression: CertificateCompressionInfo | null;
+  clientCertificateCompression: CertificateCompressionInfo | null;
+  /** The OCSP response we stapled, or null. */
+  stapledOcsp: Uint8Array | null;
 
   constructor(config: ServerConfig) {
     this.config = config;
@@ -58,5 +71,11 @@ export class ServerHandshakeData {
     this.requestedClientCert = false;
     this.peerCertificates = [];
     this.peerSignatureScheme = null;
+    this.resumption = null;
+    this.clientRequestedOcsp = false;
+    this.clientCompressAlgorithms = null;
+    this.certificateCompression = null;
+    this.clientCertificateCompression = null;
+    this.stapledOcsp = null;
   }
 }

@@ -14,7 +14,9 @@ import { encodeMessage, isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
 import { constantTimeEqual, fromUtf8 } from '../util.ts';
 import type { CertifiedKey, ClientHelloInfo, ServerConfig } from './config.ts';
 import { ServerHandshakeData } from './handshake-data.ts';
+import { pskBinderHash, resumeOrFull, skipEarlyDataAfterRetry } from './resumption.ts';
 import { sendServerFlight } from './tls13.ts';
+import { chooseServerVersion, startTls12Server } from './tls12.ts';
 
 /** Waiting for ClientHello (or ClientHello2 after our HelloRetryRequest). */
 export class ExpectClientHello implements HandshakeState {
@@ -32,6 +34,8 @@ export class ExpectClientHello implements HandshakeState {
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
     const ch = expectMessage(m, HandshakeType.ClientHello, decodeClientHello);
+    // TLS 1.2 when the client or we lack TLS 1.3 (server/tls12.ts); never after our HRR.
+    if (!hs.helloRetried && chooseServerVersion(hs.config, ch) === 'TLSv1.2') return startTls12Server(cx, hs.config, ch, m.encoding);
     cx.allowCompatCcs(true);
     checkVersion(ch);
     // §4.1.2: TLS 1.3 ClientHellos carry exactly one compression method, null.
@@ -69,14 +73,21 @@ export class ExpectClientHello implements HandshakeState {
       }
       hs.transcript.add(m.encoding);
       hs.hello = copyHello(ch);
+      skipEarlyDataAfterRetry(cx, hs, ch); // §4.2.10
       return sendHelloRetryRequest(cx, hs, suite, group);
     }
+    // RFC 8446 §4.2.11.2: the binder hash covers the hello truncated before the binders.
+    const binderHash = pskBinderHash(cx, hs, ch, m.encoding);
     hs.transcript.add(m.encoding);
     hs.hello = copyHello(ch);
     hs.group = group;
     hs.sni = e.serverName;
     cx.noteServerName(e.serverName);
     hs.alpn = chooseAlpn(hs.config, ch);
+    // Read now: the message buffer is reused before an async resolver returns.
+    // RFC 6066 §8: status_type 1 is ocsp; other types we cannot answer.
+    hs.clientRequestedOcsp = e.statusRequest !== null && e.statusRequest[0] === 1;
+    hs.clientCompressAlgorithms = e.compressCertificate === null ? null : e.compressCertificate.slice();
 
     const info: ClientHelloInfo = {
       serverName: e.serverName,
@@ -85,8 +96,8 @@ export class ExpectClientHello implements HandshakeState {
       cipherSuites: ch.cipherSuites.slice(),
     };
     const peerShare = share.slice();
-    const resolved = resolveCertificate(hs.config, info);
-    return withResult(cx, resolved, (cx2, ck) => {
+    // RFC 8446 §2.2: resume with an offered ticket, or a full handshake (resumption.ts).
+    return resumeOrFull(cx, hs, ch, binderHash, peerShare, (cx1) => withResult(cx1, resolveCertificate(hs.config, info), (cx2, ck) => {
       if (ck === null) {
         throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_SIGNATURE_SCHEME', `no certificate for ${e.serverName === null ? 'a client without SNI' : JSON.stringify(e.serverName)} can sign with any of the client's signature_algorithms`);
       }
@@ -97,7 +108,7 @@ export class ExpectClientHello implements HandshakeState {
       hs.certifiedKey = ck;
       hs.signatureScheme = scheme;
       return sendServerFlight(cx2, hs, peerShare);
-    });
+    }));
   }
 }
 

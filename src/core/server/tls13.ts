@@ -2,7 +2,7 @@
  * The TLS 1.3 server after choosing its parameters: ServerHello and the encrypted flight
  * (RFC 8446 §4.1.3, §4.3, §4.4), then the client's authentication and Finished.
  */
-import { type Certificate, decodeCertificate, encodeCertificate, encodeCertificateRequest, emptyCertificateRequestExtensions } from '../codec/certificate.ts';
+import { type Certificate, decodeCertificate, encodeCertificateRequest, emptyCertificateRequestExtensions } from '../codec/certificate.ts';
 import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../codec/codepoints.ts';
 import { type EncryptedExtensionsExtensions, emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
@@ -16,7 +16,9 @@ import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
 import { certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
+import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
+import { sendTickets } from './resumption.ts';
 
 const eeOrder: readonly number[] = [ExtensionType.SupportedGroups, ExtensionType.RecordSizeLimit, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.ServerName];
 
@@ -95,6 +97,8 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
     crExt.signatureAlgorithms = verifier.supportedSchemes().filter(isTls13HandshakeScheme);
     const hints = verifier.rootHintSubjects();
     if (hints.length > 0) crExt.certificateAuthorities = hints.slice();
+    // RFC 8879 §3: the algorithms we can decompress the client's certificate with.
+    if (hs.config.certificateCompression.length > 0) crExt.compressCertificate = hs.config.certificateCompression.map((c) => c.algorithm);
     const crBytes = encodeMessage(encodeCertificateRequest, { certificateRequestContext: new Uint8Array(0), extensions: crExt });
     hs.transcript.add(crBytes);
     cx.sendHandshake(crBytes);
@@ -106,7 +110,21 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
     certificateRequestContext: new Uint8Array(0),
     certificateList: ck.chain.map((c) => ({ certData: c, extensions: noEntryExtensions() })),
   };
-  const certBytes = encodeMessage(encodeCertificate, certMsg);
+  // RFC 8446 §4.4.2.1: staple the OCSP response in the end-entity's CertificateEntry, only
+  // when the ClientHello had status_request.
+  const ocsp = ck.ocspResponse ?? null;
+  const staple = hs.clientRequestedOcsp && ocsp instanceof Uint8Array && ocsp.length > 0 && ocsp.length <= 0xffffff;
+  if (staple) {
+    const ee = certMsg.certificateList[0]!.extensions;
+    ee.statusRequest = ocsp;
+    ee.order = [ExtensionType.StatusRequest];
+    hs.stapledOcsp = ocsp;
+  }
+  // RFC 8879 §3-4: a CompressedCertificate with our first algorithm the client offered;
+  // compressed once per CertifiedKey, algorithm and stapling (the cache in compression.ts).
+  const encoded = encodeOwnCertificate(certMsg, chooseCompressor(hs.config.certificateCompression, hs.clientCompressAlgorithms), ck, staple ? 1 : 0);
+  const certBytes = encoded.bytes;
+  hs.certificateCompression = encoded.info;
   hs.transcript.add(certBytes);
   cx.sendHandshake(certBytes);
 
@@ -151,7 +169,15 @@ export class ExpectClientCertificate implements HandshakeState {
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
     const verifier = hs.config.clientVerifier!;
-    const cert = expectMessage(m, HandshakeType.Certificate, decodeCertificate);
+    let cert: Certificate;
+    // RFC 8879 §4: CompressedCertificate only when our CertificateRequest offered compression.
+    if (m.type === HandshakeType.CompressedCertificate && hs.config.certificateCompression.length > 0) {
+      const d = decompressPeerCertificate(m.body, hs.config.certificateCompression, hs.config.maxDecompressedCertificateSize, 'client');
+      cert = d.certificate;
+      hs.clientCertificateCompression = d.info;
+    } else {
+      cert = expectMessage(m, HandshakeType.Certificate, decodeCertificate);
+    }
     hs.transcript.add(m.encoding);
     if (cert.certificateRequestContext.length !== 0) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'client Certificate has a certificate_request_context we did not send (RFC 8446 §4.4.2)');
@@ -233,9 +259,14 @@ export class ExpectClientFinished implements HandshakeState {
       serverName: hs.sni,
       peerCertificates: hs.peerCertificates,
       peerSignatureScheme: hs.peerSignatureScheme,
-      resumed: false,
+      resumed: hs.resumption !== null,
+      earlyDataAccepted: hs.resumption?.earlyDataAccepted ?? false,
       helloRetried: hs.helloRetried,
+      certificateCompression: hs.certificateCompression,
+      clientCertificateCompression: hs.clientCertificateCompression,
+      ocspResponse: hs.stapledOcsp,
     });
-    return new Tls13Traffic('server', suite, hs.exporterSecret!, resumptionSecret, hs.clientApplicationTrafficSecret!);
+    // RFC 8446 §4.6.1: tickets for later resumption (resumption.ts; none unless configured).
+    return sendTickets(cx, hs, resumptionSecret, new Tls13Traffic('server', suite, hs.exporterSecret!, resumptionSecret, hs.clientApplicationTrafficSecret!));
   }
 }

@@ -40,7 +40,7 @@ class NodeAeadKey implements AeadKey {
     }
     // The overloads of createCipheriv are keyed on literal names; the union is one of them.
     const c = createCipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
-    c.setAAD(aad, { plaintextLength: plaintext.length });
+    c.setAAD(aad); // no plaintextLength: only CCM needs it
     // `update` returns a fresh buffer before anything is written to `out`, so in-place is safe.
     const ct = c.update(plaintext);
     const rest = c.final();
@@ -55,22 +55,35 @@ class NodeAeadKey implements AeadKey {
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number {
     const n = ciphertext.length - TAG_LENGTH;
-    if (n < 0 || nonce.length !== NONCE_LENGTH || outOffset < 0 || out.length - outOffset < n) return -1;
+    if (n < 0 || outOffset < 0 || out.length - outOffset < n) return -1;
+    const pt = this.openToNew(nonce, aad, ciphertext);
+    if (pt === null) return -1;
+    out.set(pt, outOffset);
+    return n;
+  }
+
+  // The AeadKey fast path: `update()` returns a fresh Buffer anyway, so hand it over instead of
+  // copying it back into the record buffer (the engine queues it for the application as is).
+  openToNew(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
+    const n = ciphertext.length - TAG_LENGTH;
+    if (n < 0 || nonce.length !== NONCE_LENGTH) return null;
     let pt: Buffer;
     try {
       const d = createDecipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
       d.setAuthTag(ciphertext.subarray(n));
-      d.setAAD(aad, { plaintextLength: n });
+      // GCM and ChaCha20-Poly1305 take the AAD without the plaintext length (only CCM needs it).
+      d.setAAD(aad);
       pt = d.update(ciphertext.subarray(0, n));
-      // final() throws when the tag does not verify; nothing has reached `out` yet, so no
-      // unauthenticated plaintext is ever released (RFC 5116 §2.2).
+      // final() throws when the tag does not verify; `pt` is dropped then, so no
+      // unauthenticated plaintext is ever released (RFC 5116 §2.2). For these stream-mode
+      // AEADs it returns no bytes.
       const rest = d.final();
       if (rest.length > 0) pt = Buffer.concat([pt, rest]);
     } catch {
-      return -1;
+      return null;
     }
-    out.set(pt, outOffset);
-    return n;
+    // A plain Uint8Array over the same memory (no copy): callers and users get no Buffer.
+    return new Uint8Array(pt.buffer, pt.byteOffset, pt.length);
   }
 }
 

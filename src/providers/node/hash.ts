@@ -2,9 +2,20 @@
  * SHA-2 hashes, HMAC and HKDF on node:crypto (RFC 6234, RFC 2104, RFC 5869).
  * HMAC keys go in as `KeyObject`s (PLATFORM-NOTES: a Buffer key costs extra per call on Node 24).
  */
-import { createHash, createHmac, createSecretKey, type Hash } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type Hash, type KeyObject } from 'node:crypto';
+import process from 'node:process';
 import type { HashAlgorithm, HashContext, HashName } from '../../core/crypto/provider.ts';
 import { TlsError } from '../../core/errors.ts';
+
+// HMAC key form, chosen per runtime (measured here, one HMAC-SHA256 of 40 bytes): Node 20 /
+// OpenSSL 3.0 takes a raw key in ~4.5 µs and createSecretKey + HMAC costs ~7.5 µs; Node 24 /
+// OpenSSL 3.5 needs 15-28 µs with a raw key but the same ~7.5 µs via a KeyObject
+// (PLATFORM-NOTES). Node 21-23 are unmeasured and take the KeyObject path.
+const RAW_HMAC_KEYS = Number(process.versions.node.split('.')[0]) <= 20;
+
+function hmacKey(key: Uint8Array): Uint8Array | KeyObject {
+  return RAW_HMAC_KEYS ? key : createSecretKey(key);
+}
 
 /** Wraps a node `Buffer` result as a plain `Uint8Array` view (no copy). */
 function bytes(b: Buffer): Uint8Array {
@@ -45,7 +56,7 @@ class NodeHashAlgorithm implements HashAlgorithm {
   }
 
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
-    return bytes(createHmac(this.name, createSecretKey(key)).update(data).digest());
+    return bytes(createHmac(this.name, hmacKey(key)).update(data).digest());
   }
 
   // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); "if not provided, [salt] is set to a string of
@@ -61,7 +72,12 @@ class NodeHashAlgorithm implements HashAlgorithm {
     if (!Number.isInteger(length) || length < 0 || length > 255 * hashLen) {
       throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `HKDF-Expand: length ${length} is outside 0..${255 * hashLen}`);
     }
-    const key = createSecretKey(prk);
+    const key = hmacKey(prk);
+    if (length === hashLen) {
+      // One block (every TLS 1.3 Derive-Secret): T(1) = HMAC(PRK, info | 0x01), no copy.
+      counter1[0] = 1;
+      return bytes(createHmac(this.name, key).update(info).update(counter1).digest());
+    }
     const out = new Uint8Array(length);
     const counter = new Uint8Array(1);
     let prev: Buffer | null = null;
@@ -79,6 +95,8 @@ class NodeHashAlgorithm implements HashAlgorithm {
     return out;
   }
 }
+
+const counter1 = new Uint8Array(1);
 
 /** SHA-256 with HMAC and HKDF. */
 export const sha256: HashAlgorithm = new NodeHashAlgorithm('sha256', 32);

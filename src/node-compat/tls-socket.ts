@@ -1,0 +1,539 @@
+/**
+ * `TLSSocket` of typetls/node-compat: node:tls' socket API over the typetls engine. It extends
+ * typetls' `TlsSocket` (a `stream.Duplex` driving the sans-I/O engine) with node:tls' members:
+ * `authorized`/`authorizationError` with Node's codes, `alpnProtocol`, `servername`, the
+ * certificate, cipher and session getters, exporters, and the `net.Socket` members clients call
+ * (delegated to the transport). It is not an `instanceof net.Socket`.
+ */
+import { Buffer } from 'node:buffer';
+import type { X509Certificate } from 'node:crypto';
+import { isIP, Socket as NetSocket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ClientConnection } from '../core/client/connection.ts';
+import { createClientConfig, type CertifiedKey, type ClientCertificateRequest } from '../core/client/config.ts';
+import type { TlsConnection } from '../core/conn/api.ts';
+import { isTlsError } from '../core/errors.ts';
+import { ServerConnection } from '../core/server/connection.ts';
+import { createServerConfig, type ClientHelloInfo } from '../core/server/config.ts';
+import { TlsSocket } from '../node/socket.ts';
+import { normalizeAlpn } from './alpn.ts';
+import { moduleObject, type PeerCertificate } from './binding.ts';
+import { opensslCipherName, sigalgName } from './ciphers.ts';
+import { EXPECT_FUNCTION, EXPECT_NUMBER, EXPECT_OBJECT, EXPECT_STRING, invalidArgType, nodeError, nodeTypeError, toNodeError } from './node-errors.ts';
+import { legacyCertificate, x509 } from './peer-certificate.ts';
+import { SecureContext, type SecureContextOptions } from './secure-context.ts';
+import { CompatClientVerifier, CompatServerVerifier, type VerifyOutcome } from './verifier.ts';
+
+/** node:tls `SNICallback`. */
+export type SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+
+/** Options of `new TLSSocket(socket, options)` (node:tls names). */
+export interface TLSSocketOptions extends SecureContextOptions {
+  isServer?: boolean;
+  /** The `tls.Server` this socket belongs to (server side: 'keylog' is emitted there). */
+  server?: { emit(event: string, ...args: unknown[]): boolean; listenerCount(event: string): number };
+  secureContext?: SecureContext;
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
+  SNICallback?: SNICallback;
+  session?: Uint8Array;
+  requestOCSP?: boolean;
+  enableTrace?: boolean;
+  allowHalfOpen?: boolean;
+  highWaterMark?: number;
+  /** Server side: fail the handshake with ERR_TLS_HANDSHAKE_TIMEOUT after this many ms (0: never). */
+  handshakeTimeout?: number;
+}
+
+/** What `connect()` adds to the options (internal). */
+export interface ClientSetup {
+  /** The name `checkServerIdentity` gets (servername, else host). */
+  readonly hostname: string;
+  /** The SNI name to send, or null (IP literals, `servername: ''`). */
+  readonly sni: string | null;
+  readonly checkServerIdentity: (hostname: string, cert: PeerCertificate) => Error | undefined;
+}
+
+/** @internal */
+export const kClientSetup = Symbol('typetls.compat.client');
+
+/** Per-socket facts the engine callbacks record before the socket object exists. */
+class SocketState {
+  socket: TLSSocket | null = null;
+  readonly outcome: VerifyOutcome = { failure: null, engineError: null, checked: false };
+  localCertificate: CertifiedKey | null = null;
+  peerSigalgs: readonly number[] = [];
+  ourSigalgs: readonly number[] = [];
+  server: TLSSocketOptions['server'] | null = null;
+
+  keyLog(line: string): void {
+    const s = this.socket;
+    if (s === null) return;
+    // node:tls emits each NSS key log line with its newline, as a Buffer.
+    const buf = Buffer.from(line.endsWith('\n') ? line : `${line}\n`, 'latin1');
+    const server = this.server;
+    if (server !== null && server !== undefined) {
+      if (server.listenerCount('keylog') > 0) server.emit('keylog', buf, s);
+    } else if (s.listenerCount('keylog') > 0) {
+      s.emit('keylog', buf);
+    }
+  }
+}
+
+interface Prepared {
+  connection: TlsConnection;
+  transport: Duplex;
+  context: SecureContext;
+  isServer: boolean;
+  requestCert: boolean;
+  sni: string | null;
+  allowHalfOpen: boolean;
+  highWaterMark: number | undefined;
+}
+
+function validateSocketOptions(o: TLSSocketOptions): void {
+  if (o.SNICallback !== undefined && typeof o.SNICallback !== 'function') throw invalidArgType('options.SNICallback', EXPECT_FUNCTION, o.SNICallback);
+  if (o.handshakeTimeout !== undefined && typeof o.handshakeTimeout !== 'number') throw invalidArgType('options.handshakeTimeout', EXPECT_NUMBER, o.handshakeTimeout);
+  if (o.session !== undefined && o.session !== null) {
+    if (!ArrayBuffer.isView(o.session) && typeof o.session !== 'string') throw nodeTypeError('ERR_INVALID_ARG_TYPE', 'Session must be a buffer');
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "session" is not supported yet: session resumption is not implemented in this version (getSession() returns undefined)');
+  }
+  if (o.requestOCSP === true) throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "requestOCSP" is not supported yet (no OCSPResponse event)');
+  if (o.enableTrace === true) throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "enableTrace" is not supported (OpenSSL tracing); use the "keylog" event and a packet capture');
+}
+
+function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: ClientSetup | undefined, state: SocketState): Prepared {
+  if (typeof o !== 'object' || o === null) throw invalidArgType('options', EXPECT_OBJECT, o);
+  validateSocketOptions(o);
+  const transport = socket ?? new NetSocket({ allowHalfOpen: true });
+  const context = o.secureContext ?? moduleObject().createSecureContext(o);
+  if (!(context instanceof SecureContext)) throw nodeTypeError('ERR_TLS_INVALID_CONTEXT', 'context must be a SecureContext');
+  const isServer = o.isServer === true;
+  const alpn = normalizeAlpn(o.ALPNProtocols);
+  const keyLog = (line: string): void => state.keyLog(line);
+  const common = {
+    provider: context.provider,
+    keyLog,
+    minVersion: context.minVersion,
+    maxVersion: context.maxVersion,
+    ...(context.cipherSuites !== undefined ? { cipherSuites: context.cipherSuites } : {}),
+    ...(context.groups !== undefined ? { groups: context.groups } : {}),
+    ...(alpn !== undefined ? { alpnProtocols: alpn } : {}),
+  };
+  const rejectUnauthorized = o.rejectUnauthorized !== false;
+  const base = { transport, context, isServer, allowHalfOpen: o.allowHalfOpen === true, highWaterMark: o.highWaterMark };
+  if (!isServer) {
+    const setup: ClientSetup = client ?? { hostname: 'localhost', sni: null, checkServerIdentity: moduleObject().checkServerIdentity };
+    const verifier = new CompatServerVerifier({ context, hostname: setup.hostname, checkServerIdentity: setup.checkServerIdentity, rejectUnauthorized, outcome: state.outcome });
+    state.ourSigalgs = verifier.supportedSchemes();
+    const config = createClientConfig({
+      ...common,
+      verifier,
+      enableSni: setup.sni !== null,
+      resolveClientCertificate: (req: ClientCertificateRequest) => {
+        state.peerSigalgs = req.signatureSchemes;
+        const c = context.certificates.find((k) => k.key.chooseScheme(req.signatureSchemes) !== null) ?? null;
+        state.localCertificate = c;
+        return c;
+      },
+    });
+    const engineName = setup.sni ?? setup.hostname;
+    return { ...base, connection: new ClientConnection(config, engineName), requestCert: false, sni: setup.sni };
+  }
+  state.server = o.server ?? null;
+  const requestCert = o.requestCert === true;
+  const clientVerifier = requestCert ? new CompatClientVerifier(context, rejectUnauthorized, state.outcome) : null;
+  state.ourSigalgs = context.sigalgs ?? context.provider.signatures.supportedSchemes;
+  const sni = o.SNICallback;
+  const config = createServerConfig({
+    ...common,
+    clientVerifier,
+    resolveCertificate: (hello: ClientHelloInfo) => {
+      state.peerSigalgs = hello.signatureSchemes;
+      const pick = (ctx: SecureContext): CertifiedKey | null => {
+        const c = ctx.certificates.find((k) => k.key.chooseScheme(hello.signatureSchemes) !== null) ?? null;
+        state.localCertificate = c;
+        return c;
+      };
+      // node:tls calls SNICallback only when the client sent server_name.
+      if (sni === undefined || hello.serverName === null) return pick(context);
+      const name = hello.serverName;
+      return new Promise<CertifiedKey | null>((resolve, reject) => {
+        sni(name, (err, ctx) => {
+          if (err) reject(err);
+          else resolve(pick(ctx instanceof SecureContext ? ctx : context));
+        });
+      });
+    },
+  });
+  return { ...base, connection: new ServerConnection(config), requestCert, sni: null };
+}
+
+/**
+ * node:tls' `TLSSocket`. `new TLSSocket(socket, { isServer: true, secureContext })` wraps an
+ * accepted socket (STARTTLS); client sockets come from `connect()` (a client made with the
+ * constructor starts its handshake at once, with SNI off and `localhost` as the name).
+ */
+export class TLSSocket extends TlsSocket {
+  /** The peer's certificate chain verified and its name matched (client); the client certificate verified (server, `requestCert`). */
+  authorized = false;
+  /** Why not: Node's code (`DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...) or message; null when authorized. */
+  authorizationError: string | null = null;
+  /** Client: the SNI name sent, or false; server: the name the client sent, or false. Null while handshaking. */
+  servername: string | false | null = null;
+  /** The peer closed the transport after the handshake without close_notify (node:tls ends the stream normally). */
+  truncated = false;
+  /** The tls.Server this socket was accepted by (server side). */
+  readonly server: unknown;
+  /** @internal */ readonly _compat: SocketState;
+  /** @internal */ readonly _context: SecureContext;
+  /** @internal */ readonly _isServer: boolean;
+  /** @internal */ readonly _requestCert: boolean;
+  /** @internal */ _alpn: string | false | null = null;
+  /** @internal */ _bytesWritten = 0;
+  private readonly sni: string | null;
+  private hsTimer: ReturnType<typeof setTimeout> | null = null;
+  private timeoutForwarding = false;
+
+  constructor(socket?: Duplex, options: TLSSocketOptions = {}) {
+    const state = new SocketState();
+    const client = (options as { [kClientSetup]?: ClientSetup })[kClientSetup];
+    const p = prepare(socket, options, client, state);
+    super({
+      connection: p.connection, transport: p.transport, allowHalfOpen: p.allowHalfOpen, handshakeTimeout: 0,
+      ...(p.highWaterMark !== undefined ? { highWaterMark: p.highWaterMark } : {}),
+    });
+    state.socket = this;
+    this._compat = state;
+    this._context = p.context;
+    this._isServer = p.isServer;
+    this._requestCert = p.requestCert;
+    this.sni = p.sni;
+    this.server = options.server;
+    const t = options.handshakeTimeout ?? 0;
+    if (t > 0) {
+      this.hsTimer = setTimeout(onCompatHandshakeTimeout, t, this);
+      this.hsTimer.unref?.();
+    }
+    p.transport.once('connect', forwardConnect.bind(this));
+  }
+
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if ((event === 'secureConnect' || event === 'secure') && this._alpn === null) this.finishHandshake();
+    return super.emit(event, ...args);
+  }
+
+  /** Sets `authorized`, `authorizationError`, `alpnProtocol`, `servername` (node:tls onConnectSecure / onServerSocketSecure). */
+  private finishHandshake(): void {
+    if (this.hsTimer !== null) {
+      clearTimeout(this.hsTimer);
+      this.hsTimer = null;
+    }
+    const n = this.connection.negotiated;
+    this._alpn = n?.alpn ?? false;
+    const o = this._compat.outcome;
+    if (!this._isServer) {
+      this.servername = this.sni ?? false;
+      this.authorized = o.failure === null && o.checked;
+      this.authorizationError = o.failure === null ? (o.checked ? null : 'UNABLE_TO_GET_ISSUER_CERT') : nodeCode(o.failure);
+      return;
+    }
+    this.servername = (this.connection as ServerConnection).serverName ?? false;
+    if (this._requestCert) {
+      if (o.failure !== null) this.authorizationError = nodeCode(o.failure);
+      // No certificate sent (allowed with rejectUnauthorized: false): OpenSSL's verify result.
+      else if (!o.checked) this.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT';
+      else this.authorized = true;
+    }
+  }
+
+  override destroy(error?: Error): this {
+    if (this.hsTimer !== null) {
+      clearTimeout(this.hsTimer);
+      this.hsTimer = null;
+    }
+    let e = error;
+    if (e !== undefined && e !== null && isTlsError(e) && e.code === 'ERR_TLS_CLOSED' && this._secureEstablished && this._transportEnded && !this._peerClosed) {
+      // node:tls treats TCP FIN without close_notify as a clean end (Node's own server often
+      // sends none, e.g. `socket.end(data)` right after the handshake). Faithful to Node, the
+      // readable side ends normally; `truncated` records that close_notify was missing
+      // (RFC 8446 §6.1: the data may have been cut short).
+      this.truncated = true;
+      if (!this.readableEnded) this.push(null);
+      return this;
+    }
+    if (e !== undefined && e !== null && isTlsError(e)) {
+      const o = this._compat.outcome;
+      // A certificate we rejected: the error node:tls gives (DEPTH_ZERO_SELF_SIGNED_CERT, ...).
+      if (o.failure !== null && o.engineError !== null && e.code === o.engineError.code) e = o.failure;
+      else e = toNodeError(e, !this._secureEstablished);
+    }
+    return e === undefined ? super.destroy() : super.destroy(e);
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this._bytesWritten += chunk.length;
+    super._write(chunk, encoding, callback);
+  }
+
+  // ---- certificates ----
+
+  /**
+   * node:tls `getPeerCertificate(detailed)`: the legacy object (subject, issuer, subjectaltname,
+   * valid_from/valid_to, fingerprints, serialNumber, raw, pubkey, bits/modulus/exponent or
+   * asn1Curve/nistCurve, ...); with `detailed`, the `issuerCertificate` chain. `{}` when the
+   * peer sent none; null once the socket is destroyed.
+   */
+  getPeerCertificate(detailed = false): PeerCertificate | null {
+    const n = this.connection.negotiated;
+    if (n === null) return this.destroyed ? null : {};
+    return legacyCertificate(n.peerCertificates, this._context.rootCertificates(), detailed) ?? {};
+  }
+
+  /** The peer's certificate as an `X509Certificate`, or undefined. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.connection.negotiated?.peerCertificates[0];
+    return der === undefined ? undefined : x509(der);
+  }
+
+  /** Our certificate (the one sent in this handshake) as the legacy object; `{}` when none. */
+  getCertificate(): PeerCertificate | null {
+    const c = this._compat.localCertificate;
+    if (c === null) return this.destroyed ? null : {};
+    return legacyCertificate(c.chain, [], false);
+  }
+
+  /** Our certificate as an `X509Certificate`, or undefined. */
+  getX509Certificate(): X509Certificate | undefined {
+    const der = this._compat.localCertificate?.chain[0];
+    return der === undefined ? undefined : x509(der);
+  }
+
+  // ---- negotiated parameters ----
+
+  /** `'TLSv1.3'` / `'TLSv1.2'`; `'unknown'` while handshaking; null once destroyed before completion. */
+  getProtocol(): string | null {
+    const n = this.connection.negotiated;
+    if (n !== null) return n.protocolVersion;
+    return this.destroyed ? null : 'unknown';
+  }
+
+  /** `{ name (OpenSSL), standardName (IANA), version }`, or undefined while handshaking. */
+  getCipher(): { name: string; standardName: string; version: string } | undefined {
+    const n = this.connection.negotiated;
+    if (n === null) return undefined;
+    return { name: opensslCipherName(n.cipherSuite), standardName: n.cipherSuite, version: n.protocolVersion };
+  }
+
+  /** Client: `{ type: 'ECDH', name, size }` of the key exchange (OpenSSL names); `{}` when unknown; null on a server socket. */
+  getEphemeralKeyInfo(): { type?: string; name?: string; size?: number } | null {
+    if (this._isServer) return null;
+    const g = this.connection.negotiated?.group;
+    switch (g) {
+      case 'x25519': return { type: 'ECDH', name: 'X25519', size: 253 };
+      case 'secp256r1': return { type: 'ECDH', name: 'prime256v1', size: 256 };
+      case 'secp384r1': return { type: 'ECDH', name: 'secp384r1', size: 384 };
+      case 'secp521r1': return { type: 'ECDH', name: 'secp521r1', size: 521 };
+      default: return {};
+    }
+  }
+
+  /**
+   * Signature algorithms both sides accept (OpenSSL's `ALG+HASH` names), in the peer's order.
+   * Server: the client's signature_algorithms; client: the CertificateRequest's (empty without one).
+   */
+  getSharedSigalgs(): string[] {
+    const ours = this._compat.ourSigalgs;
+    return this._compat.peerSigalgs.filter((s) => ours.includes(s)).map(sigalgName);
+  }
+
+  /** Always undefined: session resumption is not implemented in this version. */
+  getSession(): Buffer | undefined {
+    return undefined;
+  }
+
+  /** Always undefined (no TLS 1.2 tickets in this version). */
+  getTLSTicket(): Buffer | undefined {
+    return undefined;
+  }
+
+  /** True when this handshake resumed a session (never, until resumption lands). */
+  isSessionReused(): boolean {
+    return this.connection.negotiated?.resumed ?? false;
+  }
+
+  /** Unsupported: typetls/node-compat cannot resume sessions yet. */
+  setSession(_session: Uint8Array | string): void {
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: setSession() is not supported yet: session resumption is not implemented in this version');
+  }
+
+  /**
+   * RFC 5705 / RFC 8446 §7.5 keying material exporter, as node:tls'.
+   * @throws TypeError ERR_INVALID_ARG_TYPE for bad arguments; the engine's error before the handshake completes.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    if (typeof length !== 'number') throw invalidArgType('length', EXPECT_NUMBER, length);
+    if (typeof label !== 'string') throw invalidArgType('label', EXPECT_STRING, label);
+    if (context !== undefined && !ArrayBuffer.isView(context)) throw invalidArgType('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    const ctx = context === undefined ? null : new Uint8Array(context.buffer, context.byteOffset, context.byteLength);
+    const out = this.connection.exportKeyingMaterial(label, ctx, length);
+    return Buffer.from(out.buffer, out.byteOffset, out.length);
+  }
+
+  /** Unsupported in this version: the engine does not expose Finished messages. */
+  getFinished(): Buffer | undefined {
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: getFinished() is not available (the engine does not expose Finished verify_data); use exportKeyingMaterial() for channel binding (RFC 9266)');
+  }
+
+  /** Unsupported in this version (see getFinished). */
+  getPeerFinished(): Buffer | undefined {
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: getPeerFinished() is not available (the engine does not expose Finished verify_data); use exportKeyingMaterial() for channel binding (RFC 9266)');
+  }
+
+  /**
+   * Caps the plaintext per record we send (512..16384, as node:tls). Applies to records sent from
+   * now on; a smaller record_size_limit from the peer still wins.
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw invalidArgType('size', EXPECT_NUMBER, size);
+    if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
+    const c = this.connection as unknown as { setPeerRecordSizeLimit?: (limit: number) => void };
+    if (typeof c.setPeerRecordSizeLimit !== 'function') return false;
+    // The engine's fragment cap: min(config maxFragmentSize, limit - 1) (RFC 8449 arithmetic).
+    c.setPeerRecordSizeLimit(size + 1);
+    return true;
+  }
+
+  /**
+   * Renegotiation is never done (RFC 8446 has none; typetls refuses it in TLS 1.2 as rustls):
+   * returns false and calls back with Node's error for the version.
+   */
+  renegotiate(options: object, callback?: (err: Error | null) => void): boolean | undefined {
+    if (typeof options !== 'object' || options === null) throw invalidArgType('options', EXPECT_OBJECT, options);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', EXPECT_FUNCTION, callback);
+    if (this.destroyed) return undefined;
+    const err = this.connection.negotiated?.protocolVersion === 'TLSv1.2'
+      ? nodeError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket')
+      : nodeError('ERR_SSL_WRONG_SSL_VERSION', 'error:0A00010A:SSL routines::wrong ssl version');
+    if (callback !== undefined) process.nextTick(callback, err);
+    return false;
+  }
+
+  /** A no-op: typetls never renegotiates. */
+  disableRenegotiation(): void {}
+
+  /** Unsupported: OpenSSL tracing. */
+  enableTrace(): void {
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: enableTrace() is not supported (OpenSSL tracing); use the "keylog" event and a packet capture');
+  }
+
+  /** Sets the SNI name before the handshake: unsupported here (give `servername` to connect()). */
+  setServername(name: string): void {
+    if (typeof name !== 'string') throw invalidArgType('name', EXPECT_STRING, name);
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: setServername() is not supported; pass "servername" to connect()');
+  }
+
+  // ---- net.Socket members, delegated to the transport ----
+
+  private get net(): Partial<NetSocket> {
+    return this.transport as Partial<NetSocket>;
+  }
+
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    this.net.setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+
+  setNoDelay(noDelay?: boolean): this {
+    this.net.setNoDelay?.(noDelay);
+    return this;
+  }
+
+  /** Idle timeout of the transport; emits 'timeout' (the socket stays open, as net.Socket). */
+  setTimeout(msecs: number, callback?: () => void): this {
+    if (typeof msecs !== 'number') throw invalidArgType('msecs', EXPECT_NUMBER, msecs);
+    if (callback !== undefined) {
+      if (msecs === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    if (typeof this.net.setTimeout === 'function') {
+      if (!this.timeoutForwarding) {
+        this.timeoutForwarding = true;
+        this.transport.on('timeout', forwardTimeout.bind(this));
+      }
+      this.net.setTimeout(msecs);
+    }
+    return this;
+  }
+
+  ref(): this {
+    this.net.ref?.();
+    return this;
+  }
+
+  unref(): this {
+    this.net.unref?.();
+    return this;
+  }
+
+  address(): ReturnType<NetSocket['address']> | Record<string, never> {
+    return this.net.address?.() ?? {};
+  }
+
+  /** Ends the writable side, then destroys once everything is flushed (net.Socket.destroySoon). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', this.destroy.bind(this, undefined));
+  }
+
+  get localAddress(): string | undefined { return this.net.localAddress; }
+  get localPort(): number | undefined { return this.net.localPort; }
+  get remoteFamily(): string | undefined { return this.net.remoteFamily; }
+  get connecting(): boolean { return this.net.connecting ?? false; }
+  /** Plaintext bytes written by the application. */
+  get bytesWritten(): number { return this._bytesWritten; }
+  /** Bytes read from the transport (ciphertext). */
+  get bytesRead(): number { return this.net.bytesRead ?? 0; }
+  get readyState(): string {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+}
+
+// node:tls: `alpnProtocol` is false when nothing was negotiated (typetls' TlsSocket says null);
+// redefined at runtime so the base class keeps its declared type.
+Object.defineProperty(TLSSocket.prototype, 'alpnProtocol', {
+  get(this: TLSSocket): string | false | null {
+    return this._alpn;
+  },
+  configurable: true,
+  enumerable: false,
+});
+
+function nodeCode(e: Error): string {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' ? code : e.message;
+}
+
+function onCompatHandshakeTimeout(s: TLSSocket): void {
+  if (!s.secure && !s.destroyed) s.destroy(nodeError('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout'));
+}
+
+function forwardTimeout(this: TLSSocket): void {
+  this.emit('timeout');
+}
+
+function forwardConnect(this: TLSSocket): void {
+  this.emit('connect');
+}
+
+/** True for IPv4/IPv6 literals (never sent as SNI: RFC 6066 §3). */
+export function isIpLiteral(host: string): boolean {
+  return isIP(host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host) !== 0;
+}
