@@ -35,6 +35,8 @@ export interface ServerArgs {
   readonly crl?: readonly string[];
   /** `--suite NAME`...: IANA cipher suite names in preference order (present only when given). */
   readonly cipherSuites?: readonly string[];
+  /** `--group NAME`...: key-exchange groups in preference order (present only when given). */
+  readonly groups?: readonly string[];
   /** `--compress zlib,brotli,zstd|none`: RFC 8879 algorithms in preference order (present only when given). */
   readonly compress?: readonly number[] | 'none';
   /** `--ocsp FILE`: a DER OCSP response to staple (present only when given). */
@@ -64,6 +66,8 @@ export interface ClientArgs {
   readonly key?: string;
   /** `--suite NAME`...: IANA cipher suite names in preference order (present only when given). */
   readonly cipherSuites?: readonly string[];
+  /** `--group NAME`...: key-exchange groups in preference order (present only when given). */
+  readonly groups?: readonly string[];
   /** `--compress zlib,brotli,zstd|none` (present only when given). */
   readonly compress?: readonly number[] | 'none';
   /** `--status`: ask for a stapled OCSP response (present only when given). */
@@ -74,8 +78,8 @@ export interface ClientArgs {
   readonly earlyData?: string;
 }
 
-export const serverUsage = 'usage: typetls server --cert CHAIN.pem --key KEY.pem [--host 127.0.0.1] [--port 4433] [--alpn PROTO]... [--mode http|echo] [--client-ca CA.pem [--require-client-cert] [--crl CRL.pem]...] [--compress zlib,brotli,zstd|none] [--ocsp RESPONSE.der] [--tickets N] [--session-cache N] [--max-early-data BYTES] [--min-version 1.2|1.3] [--max-version 1.2|1.3] [--suite NAME]... [--verbose]';
-export const clientUsage = 'usage: typetls client HOST[:PORT] [--servername NAME] [--ca CA.pem] [--alpn PROTO]... [--http [PATH]] [--cert CHAIN.pem --key KEY.pem] [--compress zlib,brotli,zstd|none] [--status] [--resume N] [--early-data FILE] [--min-version 1.2|1.3] [--max-version 1.2|1.3] [--suite NAME]... [--verbose]';
+export const serverUsage = 'usage: typetls server --cert CHAIN.pem --key KEY.pem [--host 127.0.0.1] [--port 4433] [--alpn PROTO]... [--mode http|echo] [--client-ca CA.pem [--require-client-cert] [--crl CRL.pem]...] [--compress zlib,brotli,zstd|none] [--ocsp RESPONSE.der] [--tickets N] [--session-cache N] [--max-early-data BYTES] [--min-version 1.2|1.3] [--max-version 1.2|1.3] [--suite NAME]... [--group NAME]... [--verbose]';
+export const clientUsage = 'usage: typetls client HOST[:PORT] [--servername NAME] [--ca CA.pem] [--alpn PROTO]... [--http [PATH]] [--cert CHAIN.pem --key KEY.pem] [--compress zlib,brotli,zstd|none] [--status] [--resume N] [--early-data FILE] [--min-version 1.2|1.3] [--max-version 1.2|1.3] [--suite NAME]... [--group NAME]... [--verbose]';
 
 function parse(argv: readonly string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'], positionals: boolean): ReturnType<typeof parseArgs> {
   try {
@@ -135,7 +139,17 @@ const versionOptions = {
   'min-version': { type: 'string' },
   'max-version': { type: 'string' },
   suite: { type: 'string', multiple: true },
+  group: { type: 'string', multiple: true },
 } as const;
+
+/** `--group NAME`... (X25519MLKEM768, x25519, secp256r1, ...; repeatable, preference order): present only when given. */
+function groups(v: unknown): { groups?: readonly string[] } {
+  const list = (v as string[] | undefined) ?? [];
+  for (const name of list) {
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(name)) throw new UsageError(`--group ${JSON.stringify(name)} is not a group name such as X25519MLKEM768, x25519 or secp256r1`);
+  }
+  return list.length > 0 ? { groups: list } : {};
+}
 
 /** Parses `typetls server ...` (argv after the subcommand). */
 export function parseServerArgs(argv: readonly string[]): ServerArgs {
@@ -185,6 +199,7 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
     minVersion: version(values['min-version'], '--min-version'),
     maxVersion: version(values['max-version'], '--max-version'),
     ...suites(values['suite']),
+    ...groups(values['group']),
     ...(clientCa !== undefined ? { clientCa } : {}),
     ...(requireClientCert ? { requireClientCert: true as const } : {}),
     ...(crl.length > 0 ? { crl } : {}),
@@ -277,6 +292,7 @@ export function parseClientArgs(argv: readonly string[]): ClientArgs {
     minVersion: version(values['min-version'], '--min-version'),
     maxVersion: version(values['max-version'], '--max-version'),
     ...suites(values['suite']),
+    ...groups(values['group']),
     ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
     ...(clientCompress !== undefined ? { compress: clientCompress } : {}),
     ...(values['status'] === true ? { status: true as const } : {}),

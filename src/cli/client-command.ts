@@ -56,6 +56,7 @@ function runOnce(args: ClientArgs, io: CliIo, input: Input, store: ClientSession
         ...(args.minVersion !== null ? { minVersion: args.minVersion } : {}),
         ...(args.maxVersion !== null ? { maxVersion: args.maxVersion } : {}),
         ...(args.cipherSuites !== undefined ? { cipherSuites: args.cipherSuites } : {}),
+        ...(args.groups !== undefined ? { groups: args.groups } : {}),
         ...(args.compress !== undefined ? { certificateCompression: args.compress } : {}),
         ...(args.status === true ? { requestOcsp: true } : {}),
         ...(store !== null ? { sessionStore: store, earlyData: early !== null } : {}),

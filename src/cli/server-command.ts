@@ -35,6 +35,7 @@ export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningS
     ...(args.minVersion !== null ? { minVersion: args.minVersion } : {}),
     ...(args.maxVersion !== null ? { maxVersion: args.maxVersion } : {}),
     ...(args.cipherSuites !== undefined ? { cipherSuites: args.cipherSuites } : {}),
+    ...(args.groups !== undefined ? { groups: args.groups } : {}),
     // mTLS: --client-ca asks for a certificate; optional unless --require-client-cert.
     ...(args.clientCa !== undefined ? { clientCa: io.readFile(args.clientCa), rejectUnauthorized: args.requireClientCert === true } : {}),
     ...(args.crl !== undefined ? { crl: args.crl.map((f) => io.readFile(f)) } : {}),

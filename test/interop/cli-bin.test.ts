@@ -219,6 +219,25 @@ function early0(): string {
   return join(dir, 'early.txt');
 }
 
+test('--group picks the key exchange on both sides; an unknown group is one error line', async () => {
+  const server = await start(process.execPath, ['--import', 'tsx', main, 'server', '--cert', files.cert, '--key', files.key, '--port', '0', '--group', 'secp384r1'], /listening on 127\.0\.0\.1:(\d+)\n/);
+  try {
+    // The client's only share is x25519; the server takes only secp384r1: HelloRetryRequest.
+    const r = await typetls(['client', `localhost:${server.match[1]}`, '--ca', files.ca, '--http', '--verbose', '--group', 'x25519', '--group', 'secp384r1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^group: secp384r1$/m);
+    assert.match(r.stdout, /^group: secp384r1$/m);
+    const pq = await typetls(['client', `localhost:${server.match[1]}`, '--ca', files.ca, '--http', '--verbose', '--group', 'X25519MLKEM768']);
+    assert.equal(pq.code, 1, 'the server does not offer the hybrid');
+    assert.match(pq.stderr, /^error: .*(group|handshake_failure|HandshakeFailure)/m);
+  } finally {
+    await server.stop();
+  }
+  const bad = await typetls(['client', 'localhost:1', '--group', 'ffdhe2048']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: .*group "ffdhe2048" is not supported; supported: /);
+});
+
 test('typetls demo exits 0 after three handshakes', async () => {
   const r = await typetls(['demo']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
