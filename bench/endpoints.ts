@@ -29,7 +29,7 @@ export async function startServer(p: TlsParams, onSecure: (s: Duplex) => void): 
     s.on('tlsClientError', noop);
     server = s;
   } else {
-    const s = createServer({ cert: id.chainPem, key: id.keyPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null });
+    const s = createServer({ cert: id.chainPem, key: id.keyPem, cipherSuites: [p.suite], groups: [p.group ?? 'x25519'], minVersion: 'TLSv1.3', keyLog: null });
     s.on('secureConnection', (sock: Duplex) => { sock.on('error', noop); onSecure(sock); });
     s.on('tlsClientError', noop);
     server = s;
@@ -63,6 +63,6 @@ export function makeClient(p: TlsParams, port: number): BenchClient {
     const secureContext = tls.createSecureContext({ ca: p.certs.caPem, ciphers: p.suite, ecdhCurve: 'X25519', minVersion: 'TLSv1.3' });
     return { open: () => tls.connect({ host: '127.0.0.1', port, servername: 'localhost', secureContext }) };
   }
-  const config = createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null });
+  const config = createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: [p.group ?? 'x25519'], minVersion: 'TLSv1.3', keyLog: null });
   return { open: () => connect({ host: '127.0.0.1', port, servername: 'localhost', config }) };
 }

@@ -25,6 +25,8 @@ export interface TlsParams {
   readonly certKind: CertKind;
   /** IANA TLS 1.3 suite name. */
   readonly suite: string;
+  /** typetls key exchange group name; default 'x25519' (node:tls always uses X25519). */
+  readonly group?: string;
   readonly bulkBytes: number;
 }
 

@@ -15,7 +15,10 @@ export interface Row {
   /** Per-repetition values; empty when the stack was not measured. */
   readonly typetls: readonly number[];
   readonly node: readonly number[];
-  /** Set for rows that are not measured ("n/a (not implemented)", "typetls only"). */
+  /**
+   * Set for rows that are not measured ("n/a (not implemented)", "typetls only"), or for
+   * measured rows whose node:tls column holds another baseline (the note says which).
+   */
   readonly note: string | null;
 }
 
@@ -46,7 +49,7 @@ export function formatTable(rows: readonly Row[]): string {
     const rs = ratios(r);
     return [
       r.scenario,
-      `${r.metric} (${r.unit})`,
+      r.note === null ? `${r.metric} (${r.unit})` : `${r.metric} (${r.unit}) [${r.note}]`,
       fmt(median(r.typetls)),
       r.node.length === 0 ? (r.note ?? '-') : fmt(median(r.node)),
       rs.length === 0 ? '-' : median(rs).toFixed(2),
@@ -101,7 +104,7 @@ export function toSvg(rows: readonly Row[], title: string): string {
     const y = top + i * rowH;
     const w = Math.log2(ratio) * scale;
     const good = r.better === 'higher' ? ratio >= 1 : ratio <= 1;
-    out.push(`<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${esc(`${r.scenario}: ${r.metric}`)}</text>`);
+    out.push(`<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${esc(`${r.scenario}: ${r.metric}${r.note === null ? '' : ' *'}`)}</text>`);
     out.push(`<rect x="${Math.min(cx, cx + w)}" y="${y + 3}" width="${Math.max(1, Math.abs(w))}" height="${rowH - 6}" fill="${good ? '#3a3' : '#c33'}"/>`);
     out.push(`<text x="${labelW + chartW + 6}" y="${y + 14}">${ratio.toFixed(2)}</text>`);
   });

@@ -72,7 +72,7 @@ export interface ClientArgs {
   readonly compress?: readonly number[] | 'none';
   /** `--status`: ask for a stapled OCSP response (present only when given). */
   readonly status?: true;
-  /** `--resume N`: connect N+1 times, resuming TLS 1.3 sessions (present only when given). */
+  /** `--resume N`: connect N+1 times, resuming TLS 1.3 or TLS 1.2 sessions (present only when given). */
   readonly resume?: number;
   /** `--early-data FILE`: send FILE as 0-RTT data on resumed connections (present only when given). */
   readonly earlyData?: string;

@@ -59,7 +59,8 @@ function runOnce(args: ClientArgs, io: CliIo, input: Input, store: ClientSession
         ...(args.groups !== undefined ? { groups: args.groups } : {}),
         ...(args.compress !== undefined ? { certificateCompression: args.compress } : {}),
         ...(args.status === true ? { requestOcsp: true } : {}),
-        ...(store !== null ? { sessionStore: store, earlyData: early !== null } : {}),
+        // TLS 1.2 resumes by session id or, with tickets asked for, by RFC 5077 ticket.
+        ...(store !== null ? { sessionStore: store, earlyData: early !== null, tls12SessionTickets: true } : {}),
       });
     } catch (e) {
       io.stderr.write(`${errorLine(e)}\n`);

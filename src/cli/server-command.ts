@@ -79,7 +79,8 @@ export async function startServer(args: ServerArgs, io: CliIo): Promise<RunningS
 /**
  * TLS 1.3 resumption for the CLI server: stateless tickets by default (2 per handshake, as
  * OpenSSL's s_server); `--session-cache N` keeps single-use sessions instead, which 0-RTT needs
- * (RFC 8446 §8.1); `--tickets 0` turns resumption off.
+ * (RFC 8446 §8.1); `--tickets 0` turns resumption off. TLS 1.2 follows: RFC 5077 tickets from the
+ * ticketer, or session ids kept in the session cache (server/tls12-resumption.ts).
  */
 function resumptionOptions(args: ServerArgs): Pick<ServerOptions, 'ticketer' | 'sessionStore' | 'ticketsToSend' | 'maxEarlyDataSize'> {
   const tickets = args.tickets ?? 2;

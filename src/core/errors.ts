@@ -61,6 +61,8 @@ export const errorAlerts = {
   ERR_TLS_PEER_INSUFFICIENT_SECURITY: A.InsufficientSecurity,
   ERR_TLS_PEER_RENEGOTIATION: A.NoRenegotiation,
   ERR_TLS_PEER_EMS_REQUIRED: A.HandshakeFailure,
+  // RFC 7627 §5.3: a resumption whose hello disagrees with the session about EMS.
+  ERR_TLS_PEER_EMS_MISMATCH: A.HandshakeFailure,
   ERR_TLS_PEER_BAD_RENEGOTIATION_INFO: A.HandshakeFailure,
   ERR_TLS_PEER_INAPPROPRIATE_FALLBACK: A.InappropriateFallback,
   ERR_TLS_PEER_TOO_MANY_MESSAGES: A.UnexpectedMessage,

@@ -8,14 +8,15 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { moduleObject } from './binding.ts';
-import { EXPECT_BUFFER_LIKE, EXPECT_FUNCTION, EXPECT_NUMBER, EXPECT_OBJECT, EXPECT_STRING, invalidArgType, nodeError, nodeTypeError } from './node-errors.ts';
+import { EXPECT_BUFFER_LIKE, EXPECT_FUNCTION, EXPECT_NUMBER, EXPECT_OBJECT, EXPECT_STRING, invalidArgType, nodeTypeError } from './node-errors.ts';
 import { SecureContext, type SecureContextOptions } from './secure-context.ts';
-import { TLSSocket, type SNICallback, type TLSSocketOptions } from './tls-socket.ts';
+import { kServerSessions, TLSSocket, type ServerSessions, type SNICallback, type TLSSocketOptions } from './tls-socket.ts';
+import { compatTicketer, eventSessionStore, setCompatTicketKeys } from './sessions.ts';
+import type { RotatingTicketer } from '../core/server/ticketer.ts';
 
 /** node:tls `TlsOptions` that typetls implements. */
 export interface TlsOptions extends TLSSocketOptions {
   pauseOnConnect?: boolean;
-  ALPNCallback?: unknown;
 }
 
 /**
@@ -30,6 +31,8 @@ export class Server extends net.Server {
   readonly tlsOptions: TlsOptions;
   private readonly contexts: Array<[RegExp, SecureContext]> = [];
   private ticketKeys: Buffer;
+  /** The engine's stateless ticketer, keyed from `ticketKeys` (RFC 8446 §4.6.1 tickets). */
+  private readonly ticketer: RotatingTicketer;
 
   constructor(options?: TlsOptions | ((socket: TLSSocket) => void), listener?: (socket: TLSSocket) => void) {
     let o: TlsOptions = {};
@@ -45,10 +48,10 @@ export class Server extends net.Server {
     if (o.ALPNCallback !== undefined && o.ALPNCallback !== null) {
       if (typeof o.ALPNCallback !== 'function') throw invalidArgType('options.ALPNCallback', EXPECT_FUNCTION, o.ALPNCallback);
       if (o.ALPNProtocols !== undefined) throw nodeTypeError('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
-      throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "ALPNCallback" is not supported yet (the engine chooses from ALPNProtocols in server preference order); use "ALPNProtocols"');
     }
     this._sharedCreds = moduleObject().createSecureContext(o);
     this.ticketKeys = o.ticketKeys !== undefined ? Buffer.from(o.ticketKeys) : randomBytes(48);
+    this.ticketer = compatTicketer(this._sharedCreds.provider, this.ticketKeys);
     this.tlsOptions = o;
     this.on('connection', onConnection);
     if (listener !== undefined) this.on('secureConnection', listener);
@@ -71,16 +74,22 @@ export class Server extends net.Server {
     this._sharedCreds = moduleObject().createSecureContext(options);
   }
 
-  /** The 48-byte ticket key (stored; this version issues no session tickets, see README). */
+  /** The 48-byte ticket keys; the TLS 1.3 ticket AEAD key is derived from them (sessions.ts). */
   getTicketKeys(): Buffer {
     return Buffer.from(this.ticketKeys);
   }
 
-  /** Sets the 48-byte ticket key (stored; this version issues no session tickets). */
+  /** Sets the 48-byte ticket keys: tickets issued under the previous keys no longer resume. */
   setTicketKeys(keys: Uint8Array): void {
     if (!ArrayBuffer.isView(keys)) throw invalidArgType('keys', EXPECT_BUFFER_LIKE, keys);
     if (keys.byteLength !== 48) throw nodeTypeError('ERR_INVALID_ARG_VALUE', `The argument 'keys' must be exactly 48 bytes. Received ${keys.byteLength} bytes`);
     this.ticketKeys = Buffer.from(keys);
+    setCompatTicketKeys(this.ticketer, this.ticketKeys);
+  }
+
+  /** @internal What each accepted socket resumes with (read per connection: listeners may change). */
+  _sessions(): ServerSessions {
+    return { ticketer: this.ticketer, sessionStore: eventSessionStore(this) };
   }
 
   /** The SNI callback in force: the user's, or one over `addContext` entries (first match). */
@@ -108,9 +117,11 @@ function onConnection(this: Server, raw: net.Socket): void {
       handshakeTimeout: o.handshakeTimeout ?? 120_000,
       allowHalfOpen: o.allowHalfOpen === true,
       ...(o.ALPNProtocols !== undefined ? { ALPNProtocols: o.ALPNProtocols } : {}),
+      ...(typeof o.ALPNCallback === 'function' ? { ALPNCallback: o.ALPNCallback } : {}),
+      [kServerSessions]: this._sessions(),
       ...(sni !== undefined ? { SNICallback: sni } : {}),
       ...(o.highWaterMark !== undefined ? { highWaterMark: o.highWaterMark } : {}),
-    });
+    } as TLSSocketOptions);
   } catch (e) {
     raw.destroy();
     this.emit('tlsClientError', e, null);

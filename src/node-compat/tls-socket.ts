@@ -23,6 +23,25 @@ import { EXPECT_FUNCTION, EXPECT_NUMBER, EXPECT_OBJECT, EXPECT_STRING, invalidAr
 import { legacyCertificate, x509 } from './peer-certificate.ts';
 import { SecureContext, type SecureContextOptions } from './secure-context.ts';
 import { CompatClientVerifier, CompatServerVerifier, type VerifyOutcome } from './verifier.ts';
+import { decodeClientSession, encodeClientSession, type Tls13ClientSession } from '../core/client/session-store.ts';
+import type { ServerSessionStore } from '../core/server/session-store.ts';
+import type { Ticketer } from '../core/server/ticketer.ts';
+import { CompatClientSessions } from './sessions.ts';
+
+/** node:tls `ALPNCallback`: the protocol to use from the client's list, or undefined to refuse (no_application_protocol). */
+export type ALPNCallback = (info: { servername: string | undefined; protocols: string[] }) => string | undefined;
+
+/** node:tls server `'OCSPRequest'` listener arguments' callback. */
+type OcspDone = (err: Error | null, response?: Uint8Array | null) => void;
+
+/** What the tls.Server gives its sockets for resumption (internal). */
+export interface ServerSessions {
+  readonly ticketer: Ticketer | null;
+  readonly sessionStore: ServerSessionStore | null;
+}
+
+/** @internal */
+export const kServerSessions = Symbol('typetls.compat.sessions');
 
 /** node:tls `SNICallback`. */
 export type SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
@@ -32,6 +51,8 @@ export interface TLSSocketOptions extends SecureContextOptions {
   isServer?: boolean;
   /** The `tls.Server` this socket belongs to (server side: 'keylog' is emitted there). */
   server?: { emit(event: string, ...args: unknown[]): boolean; listenerCount(event: string): number };
+  /** Server: chooses the ALPN protocol (exclusive with ALPNProtocols). */
+  ALPNCallback?: ALPNCallback;
   secureContext?: SecureContext;
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
@@ -66,6 +87,18 @@ class SocketState {
   peerSigalgs: readonly number[] = [];
   ourSigalgs: readonly number[] = [];
   server: TLSSocketOptions['server'] | null = null;
+  /** The newest ticket received (client), encoded for getSession(); secret. */
+  session: Buffer | null = null;
+  /** Server: the SNI name seen (for ALPNCallback). */
+  serverName: () => string | null = () => null;
+
+  newSession(session: Tls13ClientSession): void {
+    const buf = Buffer.from(encodeClientSession(session));
+    this.session = buf;
+    const s = this.socket;
+    // node:tls emits 'session' for every ticket (TLS 1.3: after the handshake).
+    if (s !== null) s.emit('session', buf);
+  }
 
   keyLog(line: string): void {
     const s = this.socket;
@@ -95,12 +128,23 @@ interface Prepared {
 function validateSocketOptions(o: TLSSocketOptions): void {
   if (o.SNICallback !== undefined && typeof o.SNICallback !== 'function') throw invalidArgType('options.SNICallback', EXPECT_FUNCTION, o.SNICallback);
   if (o.handshakeTimeout !== undefined && typeof o.handshakeTimeout !== 'number') throw invalidArgType('options.handshakeTimeout', EXPECT_NUMBER, o.handshakeTimeout);
-  if (o.session !== undefined && o.session !== null) {
-    if (!ArrayBuffer.isView(o.session) && typeof o.session !== 'string') throw nodeTypeError('ERR_INVALID_ARG_TYPE', 'Session must be a buffer');
-    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "session" is not supported yet: session resumption is not implemented in this version (getSession() returns undefined)');
+  if (o.session !== undefined && o.session !== null && !ArrayBuffer.isView(o.session) && typeof o.session !== 'string') {
+    throw nodeTypeError('ERR_INVALID_ARG_TYPE', 'Session must be a buffer');
   }
-  if (o.requestOCSP === true) throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "requestOCSP" is not supported yet (no OCSPResponse event)');
+  if (o.ALPNCallback !== undefined && o.ALPNCallback !== null && typeof o.ALPNCallback !== 'function') throw invalidArgType('options.ALPNCallback', EXPECT_FUNCTION, o.ALPNCallback);
   if (o.enableTrace === true) throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "enableTrace" is not supported (OpenSSL tracing); use the "keylog" event and a packet capture');
+}
+
+/** A session from `connect({ session })`: the engine's encoding; anything else is refused as node refuses garbage. */
+function givenSession(v: Uint8Array | string | undefined | null): Tls13ClientSession | null {
+  if (v === undefined || v === null) return null;
+  const bytes = typeof v === 'string' ? Buffer.from(v, 'latin1') : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  try {
+    return decodeClientSession(bytes);
+  } catch (e) {
+    // node: SSL_SESSION d2i failure; a session from another TLS library is not usable here.
+    throw Object.assign(nodeError('ERR_INVALID_ARG_VALUE', `typetls/node-compat: session is not a typetls session (from getSession() or the 'session' event): ${e instanceof Error ? e.message : String(e)}`), { cause: e });
+  }
 }
 
 function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: ClientSetup | undefined, state: SocketState): Prepared {
@@ -127,9 +171,28 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
     const setup: ClientSetup = client ?? { hostname: 'localhost', sni: null, checkServerIdentity: moduleObject().checkServerIdentity };
     const verifier = new CompatServerVerifier({ context, hostname: setup.hostname, checkServerIdentity: setup.checkServerIdentity, rejectUnauthorized, outcome: state.outcome });
     state.ourSigalgs = verifier.supportedSchemes();
+    const engineName = setup.sni ?? setup.hostname;
+    // A resumed handshake shows no certificate (RFC 8446 §2.2): the stored chain is checked again
+    // now, as node reports the original verification; a chain that fails now is not offered
+    // when rejectUnauthorized (a full handshake verifies afresh).
+    const sessions = new CompatClientSessions(givenSession(o.session), (s) => state.newSession(s), (s) => {
+      const [endEntity, ...intermediates] = s.peerCertificates;
+      if (endEntity === undefined) return false;
+      try {
+        verifier.verifyServerCertificate({ endEntity, intermediates, serverName: { kind: 'dns', name: engineName }, ocspResponse: null, now: Date.now() });
+        return true;
+      } catch {
+        state.outcome.failure = null;
+        state.outcome.engineError = null;
+        state.outcome.checked = false;
+        return false;
+      }
+    });
     const config = createClientConfig({
       ...common,
       verifier,
+      sessionStore: sessions,
+      requestOcsp: o.requestOCSP === true,
       enableSni: setup.sni !== null,
       resolveClientCertificate: (req: ClientCertificateRequest) => {
         state.peerSigalgs = req.signatureSchemes;
@@ -138,7 +201,6 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
         return c;
       },
     });
-    const engineName = setup.sni ?? setup.hostname;
     return { ...base, connection: new ClientConnection(config, engineName), requestCert: false, sni: setup.sni };
   }
   state.server = o.server ?? null;
@@ -146,15 +208,32 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
   const clientVerifier = requestCert ? new CompatClientVerifier(context, rejectUnauthorized, state.outcome) : null;
   state.ourSigalgs = context.sigalgs ?? context.provider.signatures.supportedSchemes;
   const sni = o.SNICallback;
+  const server = o.server;
+  const sessions = (o as { [kServerSessions]?: ServerSessions })[kServerSessions];
+  const alpnCallback = o.ALPNCallback ?? undefined;
   const config = createServerConfig({
     ...common,
     clientVerifier,
+    ...(sessions !== undefined ? { ticketer: sessions.ticketer, sessionStore: sessions.sessionStore } : {}),
+    ...(alpnCallback !== undefined && alpnCallback !== null ? {
+      // node:tls ALPNCallback({ servername, protocols }) -> protocol | undefined (refuse).
+      selectAlpn: (offered: string[]) => alpnCallback({ servername: state.serverName() ?? undefined, protocols: offered }),
+    } : {}),
     resolveCertificate: (hello: ClientHelloInfo) => {
       state.peerSigalgs = hello.signatureSchemes;
-      const pick = (ctx: SecureContext): CertifiedKey | null => {
+      const pick = (ctx: SecureContext): CertifiedKey | null | Promise<CertifiedKey | null> => {
         const c = ctx.certificates.find((k) => k.key.chooseScheme(hello.signatureSchemes) !== null) ?? null;
         state.localCertificate = c;
-        return c;
+        // node:tls 'OCSPRequest'(certificate, issuer, cb): only when the client asked (status_request).
+        if (c === null || hello.ocspRequested !== true || server === undefined || server.listenerCount('OCSPRequest') === 0) return c;
+        return new Promise<CertifiedKey | null>((resolve, reject) => {
+          const done: OcspDone = (err, response) => {
+            if (err) reject(err);
+            else resolve(response === undefined || response === null || response.byteLength === 0 ? c : { ...c, ocspResponse: new Uint8Array(response.buffer, response.byteOffset, response.byteLength).slice() });
+          };
+          const issuer = c.chain[1];
+          server.emit('OCSPRequest', Buffer.from(c.chain[0]!), issuer === undefined ? null : Buffer.from(issuer), done);
+        });
       };
       // node:tls calls SNICallback only when the client sent server_name.
       if (sni === undefined || hello.serverName === null) return pick(context);
@@ -162,12 +241,14 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
       return new Promise<CertifiedKey | null>((resolve, reject) => {
         sni(name, (err, ctx) => {
           if (err) reject(err);
-          else resolve(pick(ctx instanceof SecureContext ? ctx : context));
+          else Promise.resolve(pick(ctx instanceof SecureContext ? ctx : context)).then(resolve, reject);
         });
       });
     },
   });
-  return { ...base, connection: new ServerConnection(config), requestCert, sni: null };
+  const connection = new ServerConnection(config);
+  state.serverName = () => connection.serverName;
+  return { ...base, connection, requestCert, sni: null };
 }
 
 /**
@@ -190,6 +271,7 @@ export class TLSSocket extends TlsSocket {
   /** @internal */ readonly _context: SecureContext;
   /** @internal */ readonly _isServer: boolean;
   /** @internal */ readonly _requestCert: boolean;
+  /** @internal */ readonly _requestOcsp: boolean;
   /** @internal */ _alpn: string | false | null = null;
   /** @internal */ _bytesWritten = 0;
   private readonly sni: string | null;
@@ -209,6 +291,7 @@ export class TLSSocket extends TlsSocket {
     this._context = p.context;
     this._isServer = p.isServer;
     this._requestCert = p.requestCert;
+    this._requestOcsp = !p.isServer && options.requestOCSP === true;
     this.sni = p.sni;
     this.server = options.server;
     const t = options.handshakeTimeout ?? 0;
@@ -221,7 +304,14 @@ export class TLSSocket extends TlsSocket {
 
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if ((event === 'secureConnect' || event === 'secure') && this._alpn === null) this.finishHandshake();
+    if ((event === 'secureConnect' || event === 'secure') && this._alpn === null) {
+      this.finishHandshake();
+      // node:tls (requestOCSP): 'OCSPResponse' with the stapled DER, or null, before secureConnect.
+      if (event === 'secureConnect' && this._requestOcsp) {
+        const r = this.connection.negotiated?.ocspResponse ?? null;
+        super.emit('OCSPResponse', r === null ? null : Buffer.from(r));
+      }
+    }
     return super.emit(event, ...args);
   }
 
@@ -349,9 +439,14 @@ export class TLSSocket extends TlsSocket {
     return this._compat.peerSigalgs.filter((s) => ours.includes(s)).map(sigalgName);
   }
 
-  /** Always undefined: session resumption is not implemented in this version. */
+  /**
+   * Client: the newest session ticket received, serialised (TLS 1.3 tickets arrive after the
+   * handshake: see the 'session' event); undefined before one arrives and on a server socket.
+   * SECRET: it holds the resumption PSK; pass it to `connect({ session })` to resume.
+   */
   getSession(): Buffer | undefined {
-    return undefined;
+    const s = this._compat.session;
+    return s === null ? undefined : Buffer.from(s);
   }
 
   /** Always undefined (no TLS 1.2 tickets in this version). */
@@ -359,14 +454,14 @@ export class TLSSocket extends TlsSocket {
     return undefined;
   }
 
-  /** True when this handshake resumed a session (never, until resumption lands). */
+  /** True when this handshake resumed a session (RFC 8446 §2.2 PSK). */
   isSessionReused(): boolean {
     return this.connection.negotiated?.resumed ?? false;
   }
 
-  /** Unsupported: typetls/node-compat cannot resume sessions yet. */
+  /** Unsupported: the ClientHello is built when the socket is made; pass `session` to connect(). */
   setSession(_session: Uint8Array | string): void {
-    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: setSession() is not supported yet: session resumption is not implemented in this version');
+    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: setSession() is not supported (the ClientHello is already built); pass "session" to connect()');
   }
 
   /**
@@ -382,14 +477,19 @@ export class TLSSocket extends TlsSocket {
     return Buffer.from(out.buffer, out.byteOffset, out.length);
   }
 
-  /** Unsupported in this version: the engine does not expose Finished messages. */
+  /**
+   * The verify_data of the Finished message we sent (RFC 5929 tls-unique on TLS 1.2; RFC 9266
+   * prefers exportKeyingMaterial for TLS 1.3), or undefined before it is sent.
+   */
   getFinished(): Buffer | undefined {
-    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: getFinished() is not available (the engine does not expose Finished verify_data); use exportKeyingMaterial() for channel binding (RFC 9266)');
+    const f = (this.connection as unknown as { finished?: Uint8Array | null }).finished ?? null;
+    return f === null ? undefined : Buffer.from(f);
   }
 
-  /** Unsupported in this version (see getFinished). */
+  /** The verify_data of the peer's Finished message, or undefined before it arrives. */
   getPeerFinished(): Buffer | undefined {
-    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: getPeerFinished() is not available (the engine does not expose Finished verify_data); use exportKeyingMaterial() for channel binding (RFC 9266)');
+    const f = (this.connection as unknown as { peerFinished?: Uint8Array | null }).peerFinished ?? null;
+    return f === null ? undefined : Buffer.from(f);
   }
 
   /**

@@ -74,6 +74,8 @@ export interface ConnectOptions {
    * across connections to resume. Each ticket is used once (RFC 8446 C.4). Default: none.
    */
   readonly sessionStore?: ClientSessionStore | null;
+  /** Ask TLS 1.2 servers for RFC 5077 tickets (kept in `sessionStore`). Default false. */
+  readonly tls12SessionTickets?: boolean;
   /**
    * Send 0-RTT data when resuming with a ticket that allows it: bytes written with
    * `socket.connection.writePlaintext` before the handshake completes go out as early data.
@@ -120,6 +122,7 @@ export function createClientConnectConfig(options: ConnectOptions): ClientConfig
     ...(options.certificateCompression !== undefined ? { certificateCompression: options.certificateCompression } : {}),
     ...(options.requestOcsp !== undefined ? { requestOcsp: options.requestOcsp } : {}),
     ...(options.sessionStore !== undefined ? { sessionStore: options.sessionStore } : {}),
+    ...(options.tls12SessionTickets !== undefined ? { tls12SessionTickets: options.tls12SessionTickets } : {}),
     ...(options.earlyData !== undefined ? { earlyData: options.earlyData } : {}),
   });
 }

@@ -15,6 +15,7 @@ import type { Budget } from './budget.ts';
 import { ExtendedKeyUsageOid, parseCertificate, type Certificate } from './certificate.ts';
 import { serverNameFromString, verifyCertificateName } from './names.ts';
 import { buildPath, type VerifiedPath } from './path.ts';
+import { cachingSignatureVerifier } from './signature-cache.ts';
 import type { RevocationChecker } from './revocation-api.ts';
 import { trustAnchorFromCertificate, type TrustAnchor } from './trust-anchor.ts';
 
@@ -170,10 +171,12 @@ export function createServerVerifier(options: ServerVerifierOptions): ServerCert
   const lenient = options.lenientRoots === true;
   const anchors = options.roots.map((r) => trustAnchorFromCertificate(r, { lenient }));
   const sigs = new HandshakeSignatures(options.signatures);
+  // Certificate signatures seen before (same bytes) are not checked again (signature-cache.ts).
+  const chainSignatures = cachingSignatureVerifier(options.signatures);
   return {
     verifyServerCertificate(input: ServerCertificateInput): ServerCertVerified {
       const path = verifyCertificateChain({
-        endEntity: input.endEntity, intermediates: input.intermediates, anchors, signatures: options.signatures,
+        endEntity: input.endEntity, intermediates: input.intermediates, anchors, signatures: chainSignatures,
         now: options.now ?? input.now, usage: 'server', serverName: input.serverName,
         ...(options.revocation !== undefined ? { revocation: options.revocation } : {}),
       });
@@ -205,6 +208,7 @@ export function createClientVerifier(options: ClientVerifierOptions): ClientCert
   const anchors = options.roots.map((r) => trustAnchorFromCertificate(r));
   const hints = options.sendRootHints === false ? [] : anchors.map((a) => a.subject);
   const sigs = new HandshakeSignatures(options.signatures);
+  const chainSignatures = cachingSignatureVerifier(options.signatures);
   const mandatory = options.mandatory ?? true;
   return {
     offerClientAuth: () => true,
@@ -212,7 +216,7 @@ export function createClientVerifier(options: ClientVerifierOptions): ClientCert
     rootHintSubjects: () => hints,
     verifyClientCertificate(input: ClientCertificateInput): ClientCertVerified {
       const path = verifyCertificateChain({
-        endEntity: input.endEntity, intermediates: input.intermediates, anchors, signatures: options.signatures,
+        endEntity: input.endEntity, intermediates: input.intermediates, anchors, signatures: chainSignatures,
         now: options.now ?? input.now, usage: 'client',
         ...(options.revocation !== undefined ? { revocation: options.revocation } : {}),
       });

@@ -191,6 +191,21 @@ test('--resume 2 --early-data against typetls server --max-early-data: resumed w
   }
 });
 
+test('TLS 1.2: --resume 2 --max-version 1.2 against typetls server --max-version 1.2, by ticket and by --session-cache', async () => {
+  for (const extra of [[], ['--session-cache', '16']]) {
+    const server = await start(process.execPath, ['--import', 'tsx', main, 'server', '--cert', files.cert, '--key', files.key, '--port', '0', '--max-version', '1.2', ...extra], /listening on 127\.0\.0\.1:(\d+)\n/);
+    try {
+      const r = await typetls(['client', `localhost:${server.match[1]}`, '--ca', files.ca, '--http', '--resume', '2', '--max-version', '1.2']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, 'resumed: no\nresumed: yes\nresumed: yes\n', `server ${extra.join(' ') || 'with tickets'}`);
+      assert.equal(r.stdout.match(/^protocol: TLSv1\.2$/gm)?.length, 3, r.stdout);
+      assert.equal(r.stdout.match(/^resumed: yes$/gm)?.length, 2, `the server saw two resumptions: ${r.stdout}`);
+    } finally {
+      await server.stop();
+    }
+  }
+});
+
 test('--tickets 0 turns resumption off; --resume against openssl s_server resumes', async () => {
   const server = await start(process.execPath, ['--import', 'tsx', main, 'server', '--cert', files.cert, '--key', files.key, '--port', '0', '--tickets', '0'], /listening on 127\.0\.0\.1:(\d+)\n/);
   try {

@@ -1,8 +1,9 @@
 /**
- * OCSP stapling against OpenSSL (RFC 8446 §4.4.2.1), TLS 1.3, with a real OCSP response made
- * by `openssl ocsp` from the test CA's database: `openssl s_client -status` sees the response
- * the typetls server staples (and none without `-status`); the typetls client receives what
- * `openssl s_server -status_file` staples, and hands it to its verifier.
+ * OCSP stapling against OpenSSL, TLS 1.3 (RFC 8446 §4.4.2.1) and TLS 1.2 (RFC 6066 §8
+ * CertificateStatus), with a real OCSP response made by `openssl ocsp` from the test CA's
+ * database: `openssl s_client -status` sees the response the typetls server staples (and none
+ * without `-status`); the typetls client receives what `openssl s_server -status_file`
+ * staples, and hands it to its verifier.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,17 +48,24 @@ after(async () => {
 });
 
 describe('typetls server staples for openssl s_client -status', () => {
-  it('staples the response when asked, and nothing when not', async () => {
-    const server = await startTypetlsServer({ certificates: [{ chain: [leaf.certDer], key: provider.loadSigningKey(leaf.keyPem), ocspResponse: response }] });
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) it(`staples the response when asked, and nothing when not (${version})`, async () => {
+    const tls12 = version === 'TLSv1.2';
+    const server = await startTypetlsServer({
+      certificates: [{ chain: [leaf.certDer], key: provider.loadSigningKey(leaf.keyPem), ocspResponse: response }],
+      ...(tls12 ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const : {}),
+    });
+    const versionArgs = { tls13Only: !tls12, ...(tls12 ? { extraArgs: ['-tls1_2'] } : {}) };
     try {
-      const withStatus = await runOpensslClient({ port: server.port, servername: 'server.test', caFile: root.certPath, extraArgs: ['-status'], input: 'ocsp?\n', until: /ocsp\?/ });
+      const withStatus = await runOpensslClient({ port: server.port, servername: 'server.test', caFile: root.certPath, ...versionArgs, extraArgs: [...(versionArgs.extraArgs ?? []), '-status'], input: 'ocsp?\n', until: /ocsp\?/ });
       assert.equal(withStatus.timedOut, false, withStatus.stderr);
       assert.match(withStatus.stdout, /OCSP Response Status: successful/);
       assert.match(withStatus.stdout, /Cert Status: good/);
+      assert.match(withStatus.stdout, new RegExp(`New, ${version.replace('.', '\\.')}, Cipher`));
       assert.equal(server.handshakes.length, 1);
+      assert.equal(server.handshakes[0]!.protocolVersion, version);
       assert.deepEqual(Buffer.from(server.handshakes[0]!.ocspResponse!), Buffer.from(response));
 
-      const without = await runOpensslClient({ port: server.port, servername: 'server.test', caFile: root.certPath, input: 'plain\n', until: /plain/ });
+      const without = await runOpensslClient({ port: server.port, servername: 'server.test', caFile: root.certPath, ...versionArgs, input: 'plain\n', until: /plain/ });
       assert.equal(without.timedOut, false, without.stderr);
       assert.doesNotMatch(without.stdout, /OCSP Response Status/);
       assert.equal(server.handshakes[1]!.ocspResponse, null);
@@ -68,7 +76,7 @@ describe('typetls server staples for openssl s_client -status', () => {
 });
 
 describe('typetls client and openssl s_server -status_file', () => {
-  async function connect(port: number, requestOcsp: boolean, seen: ServerCertificateInput[]): Promise<{ socket: TlsSocket; ocsp: Uint8Array | null }> {
+  async function connect(port: number, requestOcsp: boolean, seen: ServerCertificateInput[], version: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3'): Promise<{ socket: TlsSocket; ocsp: Uint8Array | null }> {
     const inner = createServerVerifier({ roots: [root.certDer], signatures: provider.signatures });
     const verifier: ServerCertVerifier = {
       verifyServerCertificate: (input) => { seen.push(input); return inner.verifyServerCertificate(input); },
@@ -76,18 +84,20 @@ describe('typetls client and openssl s_server -status_file', () => {
       verifyTls12Signature: (...a) => inner.verifyTls12Signature(...a),
       supportedSchemes: () => inner.supportedSchemes(),
     };
-    const config = createClientConfig({ provider, verifier, requestOcsp });
+    const config = createClientConfig({ provider, verifier, requestOcsp, minVersion: version, maxVersion: version });
     const tcp = net.connect(port, '127.0.0.1');
     tcp.on('error', () => {});
     const socket = new TlsSocket({ connection: new ClientConnection(config, 'server.test'), transport: tcp });
     const n = await secured(socket);
+    assert.equal(n.protocolVersion, version);
     return { socket, ocsp: n.ocspResponse ?? null };
   }
 
-  it('receives the stapled response and passes it to the verifier', async () => {
-    const server = await startOpensslServer({ certFile: leaf.certPath, keyFile: leaf.keyPath, extraArgs: ['-status_file', responsePath], naccept: 2 });
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) it(`receives the stapled response and passes it to the verifier (${version})`, async () => {
+    const tls12 = version === 'TLSv1.2';
+    const server = await startOpensslServer({ certFile: leaf.certPath, keyFile: leaf.keyPath, tls13Only: !tls12, extraArgs: ['-status_file', responsePath, ...(tls12 ? ['-tls1_2'] : [])], naccept: 2 });
     const seen: ServerCertificateInput[] = [];
-    const { socket, ocsp } = await connect(server.port, true, seen);
+    const { socket, ocsp } = await connect(server.port, true, seen, version);
     try {
       assert.deepEqual(Buffer.from(ocsp!), Buffer.from(response));
       assert.deepEqual(Buffer.from(seen[0]!.ocspResponse!), Buffer.from(response));
@@ -98,7 +108,7 @@ describe('typetls client and openssl s_server -status_file', () => {
       socket.destroy();
     }
     // Not asking: s_server sends nothing, and the client has nothing.
-    const plain = await connect(server.port, false, []);
+    const plain = await connect(server.port, false, [], version);
     plain.socket.destroy();
     assert.equal(plain.ocsp, null);
     await server.process.stop();

@@ -6,6 +6,7 @@ import { ConnectionCommon } from '../conn/common.ts';
 import type { ClientConfig } from './config.ts';
 import { startClientHandshake } from './hello.ts';
 import { takeSession } from './resumption.ts';
+import { getTls12Session } from './tls12-resumption.ts';
 import { withResult } from '../conn/state.ts';
 
 /**
@@ -28,6 +29,8 @@ export class ClientConnection extends ConnectionCommon {
     super(config, 0x0301);
     this.clientConfig = config;
     // RFC 8446 §4.2.11: a ticket from the session store (possibly async) goes into ClientHello1.
-    this.start((cx: HandshakeContext) => withResult(cx, takeSession(config, serverName), (cx2, session) => startClientHandshake(cx2, config, serverName, session)));
+    // A TLS 1.2 session (RFC 5246 §7.4.1.2) goes into legacy_session_id / session_ticket.
+    this.start((cx: HandshakeContext) => withResult(cx, takeSession(config, serverName), (cx2, session) =>
+      withResult(cx2, getTls12Session(config, serverName), (cx3, session12) => startClientHandshake(cx3, config, serverName, session, session12))));
   }
 }

@@ -11,6 +11,7 @@ import type { ServerName } from '../verify.ts';
 import type { CertificateCompressionInfo } from '../conn/api.ts';
 import type { ClientConfig } from './config.ts';
 import type { ClientResumption } from './resumption.ts';
+import type { Tls12ClientSession } from './session-store.ts';
 
 export class ClientHandshakeData {
   readonly config: ClientConfig;
@@ -49,6 +50,8 @@ export class ClientHandshakeData {
   resumption: ClientResumption | null;
   /** The server accepted our PSK: no Certificate/CertificateVerify follow. */
   resumed: boolean;
+  /** The TLS 1.2 session we offer (its id or ticket; client/tls12-resumption.ts), or null. */
+  tls12Offer: Tls12ClientSession | null;
 
   constructor(config: ClientConfig, serverName: ServerName, sni: string | null, random: Uint8Array, sessionId: Uint8Array, hello: ClientHello) {
     this.config = config;
@@ -78,5 +81,6 @@ export class ClientHandshakeData {
     this.sessionKey = sni ?? '';
     this.resumption = null;
     this.resumed = false;
+    this.tls12Offer = null;
   }
 }

@@ -21,7 +21,8 @@ import { isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
 import type { ClientConfig } from './config.ts';
 import { ClientHandshakeData } from './handshake-data.ts';
 import { acceptServerPsk, afterFirstHello, encodeHello, offerSession, retrySession } from './resumption.ts';
-import type { Tls13ClientSession } from './session-store.ts';
+import type { Tls12ClientSession, Tls13ClientSession } from './session-store.ts';
+import { tls12OfferedSessionId, tls12OfferedTicket } from './tls12-resumption.ts';
 import { toServerName } from './server-name.ts';
 import { ExpectEncryptedExtensions } from './tls13.ts';
 import { addTls12Offer, handleTls12ServerHello } from './tls12.ts';
@@ -43,13 +44,16 @@ function tls13Suites(config: ClientConfig): Tls13CipherSuite[] {
  * Starts a client handshake: builds and queues ClientHello1 (RFC 8446 §4.1.2) and returns the
  * state that waits for the server's answer.
  */
-export function startClientHandshake(cx: HandshakeContext, config: ClientConfig, name: string, session: Tls13ClientSession | null = null): Step {
+export function startClientHandshake(cx: HandshakeContext, config: ClientConfig, name: string, session: Tls13ClientSession | null = null, session12: Tls12ClientSession | null = null): Step {
   const serverName = toServerName(name);
   const suites = tls13Suites(config);
   const random = cx.random(32);
   // RFC 8446 D.4: middlebox compatibility mode sends a random 32-byte legacy_session_id;
   // without it the id is empty (§4.1.2) and no CCS is sent.
-  const sessionId = config.middleboxCompat ? cx.random(32) : new Uint8Array(0);
+  // RFC 8446 §4.1.2: "A client which has a cached session ID set by a pre-TLS 1.3 server SHOULD
+  // set this field to that value" (client/tls12-resumption.ts).
+  const offer12 = session12 !== null && config.minVersion === 'TLSv1.2' ? session12 : null;
+  const sessionId = offer12 !== null ? tls12OfferedSessionId(cx, config, offer12) : config.middleboxCompat ? cx.random(32) : new Uint8Array(0);
   const grease = config.grease;
   const g = grease ? cx.random(6) : new Uint8Array(6);
   const tls12Enabled = config.minVersion === 'TLSv1.2';
@@ -105,7 +109,7 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   // RFC 5746 §3.4: an initial TLS 1.2 ClientHello carries an empty renegotiation_info (TLS 1.3
   // servers ignore it). RFC 5077 §3.2: an empty session_ticket asks a TLS 1.2 server for one.
   if (tls12Enabled) ext.renegotiationInfo = new Uint8Array(0);
-  if (tls12Enabled && config.tls12SessionTickets) ext.sessionTicket = new Uint8Array(0);
+  if (tls12Enabled && config.tls12SessionTickets) ext.sessionTicket = (offer12 === null ? null : tls12OfferedTicket(config, offer12)) ?? new Uint8Array(0);
   // RFC 8446 §4.2.9: tickets we accept must use (EC)DHE; psk_ke is never offered.
   ext.pskKeyExchangeModes = [PskKeyExchangeMode.PskDheKe];
   // RFC 8449 §4.
@@ -141,6 +145,7 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   if (ext.alpn !== null) hs.offeredExtensions.add(ExtensionType.ApplicationLayerProtocolNegotiation);
   if (ext.recordSizeLimit !== null) hs.offeredExtensions.add(ExtensionType.RecordSizeLimit);
   hs.sessionKey = name;
+  hs.tls12Offer = offer12;
   // RFC 8446 §4.2.11: offer the ticket taken from the session store (resumption.ts).
   if (session !== null) offerSession(cx, hs, session);
   sendHello(cx, hs);

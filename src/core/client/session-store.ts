@@ -6,6 +6,10 @@
  * tickets per connection (OpenSSL and rustls send 2), which lets several later connections
  * resume.
  */
+import { Reader } from '../codec/reader.ts';
+import { Writer } from '../codec/writer.ts';
+import { TlsDecodeError } from '../errors.ts';
+import { fromUtf8, utf8 } from '../util.ts';
 
 /** One TLS 1.3 ticket and what resuming with it needs. Contains a secret (`psk`). */
 export interface Tls13ClientSession {
@@ -32,6 +36,32 @@ export interface Tls13ClientSession {
 }
 
 /**
+ * A TLS 1.2 session (RFC 5246 §7.3) and what resuming it needs: its id and/or an RFC 5077
+ * ticket, and its master secret. Contains a secret (`masterSecret`). Unlike TLS 1.3 tickets a
+ * TLS 1.2 session is offered again until it expires or a full handshake replaces it.
+ */
+export interface Tls12ClientSession {
+  /** The key the session is stored under: the server name the connection was made to. */
+  readonly serverName: string;
+  /** The cipher suite (code point); a resuming ServerHello must repeat it (RFC 5246 §7.4.1.3). */
+  readonly cipherSuite: number;
+  /** The server's session id (1..32 bytes), or empty when the session has only a ticket. */
+  readonly sessionId: Uint8Array;
+  /** The RFC 5077 ticket, or null. */
+  readonly ticket: Uint8Array | null;
+  /** The 48-byte master secret (RFC 5246 §8.1). */
+  readonly masterSecret: Uint8Array;
+  /** The session used the extended master secret (RFC 7627); sessions without it are not kept. */
+  readonly extendedMasterSecret: boolean;
+  /** The server's certificate chain of the original connection. */
+  readonly peerCertificates: readonly Uint8Array[];
+  /** When the session was made, ms since the Unix epoch (the config's clock). */
+  readonly receivedAt: number;
+  /** Seconds it may be offered (the ticket's lifetime hint, at most 24 hours: RFC 5246 F.1.4). */
+  readonly lifetimeSeconds: number;
+}
+
+/**
  * Where a client keeps tickets, keyed by server name. Replaceable by the user; either method
  * may return a Promise (the connection parks until it settles).
  */
@@ -40,6 +70,12 @@ export interface ClientSessionStore {
   put(serverName: string, session: Tls13ClientSession): void | PromiseLike<void>;
   /** Removes and returns one ticket for `serverName` (the newest), or null. Never returns a ticket twice. */
   take(serverName: string): Tls13ClientSession | null | PromiseLike<Tls13ClientSession | null>;
+  /** Keeps the TLS 1.2 session for `serverName`, replacing any older one. Optional: without it no TLS 1.2 resumption. */
+  setTls12?(serverName: string, session: Tls12ClientSession): void | PromiseLike<void>;
+  /** The TLS 1.2 session for `serverName` (not removed: TLS 1.2 sessions are reusable), or null. */
+  getTls12?(serverName: string): Tls12ClientSession | null | PromiseLike<Tls12ClientSession | null>;
+  /** Forgets the TLS 1.2 session for `serverName` (after the server refused it or it failed). */
+  removeTls12?(serverName: string): void | PromiseLike<void>;
 }
 
 export interface ClientSessionStoreOptions {
@@ -51,10 +87,15 @@ export interface ClientSessionStoreOptions {
 
 /** The in-memory store: synchronous, with a ticket count. */
 export interface MemoryClientSessionStore extends ClientSessionStore {
-  /** Tickets held. */
+  /** Tickets held (TLS 1.3). */
   readonly size: number;
+  /** TLS 1.2 sessions held (at most one per server name, at most `maxServers`). */
+  readonly tls12Size: number;
   put(serverName: string, session: Tls13ClientSession): void;
   take(serverName: string): Tls13ClientSession | null;
+  setTls12(serverName: string, session: Tls12ClientSession): void;
+  getTls12(serverName: string): Tls12ClientSession | null;
+  removeTls12(serverName: string): void;
 }
 
 /**
@@ -70,7 +111,31 @@ export function createClientSessionStore(o: ClientSessionStoreOptions = {}): Mem
   }
   // A Map iterates in insertion order: re-inserting on use makes the first key the LRU one.
   const byServer = new Map<string, Tls13ClientSession[]>();
+  // TLS 1.2: one session per server name, LRU over names like the tickets.
+  const tls12 = new Map<string, Tls12ClientSession>();
   return {
+    get tls12Size(): number {
+      return tls12.size;
+    },
+    setTls12(serverName: string, session: Tls12ClientSession): void {
+      tls12.delete(serverName);
+      tls12.set(serverName, session);
+      while (tls12.size > maxServers) {
+        const oldest = tls12.keys().next();
+        if (oldest.done === true) break;
+        tls12.delete(oldest.value);
+      }
+    },
+    getTls12(serverName: string): Tls12ClientSession | null {
+      const s = tls12.get(serverName);
+      if (s === undefined) return null;
+      tls12.delete(serverName); // most recently used last
+      tls12.set(serverName, s);
+      return s;
+    },
+    removeTls12(serverName: string): void {
+      tls12.delete(serverName);
+    },
     get size(): number {
       let n = 0;
       for (const l of byServer.values()) n += l.length;
@@ -98,4 +163,73 @@ export function createClientSessionStore(o: ClientSessionStoreOptions = {}): Mem
       return s;
     },
   };
+}
+
+// ---- serialisation (node:tls getSession() / connect({ session })) ----
+
+/** Format version of `encodeClientSession`; bump when the layout changes. */
+const SESSION_FORMAT_VERSION = 1;
+
+/**
+ * Serialises a ticket for storage outside the process (node:tls `getSession()`), as:
+ * version(1) | server_name<0..2^16-1> | cipher_suite(2) | ticket<1..2^16-1> | psk<1..255> |
+ * ticket_age_add(4) | lifetime(4) | received_at_ms(8) | max_early_data(4) | alpn<0..255> with a
+ * presence byte | certificates<0..2^24-1> of cert<1..2^24-1>.
+ *
+ * SECRET: the result contains the resumption PSK; whoever holds it can resume the session (and
+ * read 0-RTT data sent with it). Keep it as confidential as a private key. The caller owns it.
+ */
+export function encodeClientSession(s: Tls13ClientSession): Uint8Array {
+  const w = new Writer(256 + s.ticket.length + s.peerCertificates.reduce((n, c) => n + c.length + 3, 0));
+  w.u8(SESSION_FORMAT_VERSION);
+  w.opaque16(utf8(s.serverName));
+  w.u16(s.cipherSuite);
+  w.opaque16(s.ticket);
+  w.opaque8(s.psk);
+  w.u32(s.ticketAgeAdd >>> 0);
+  w.u32(s.lifetimeSeconds);
+  w.u32(Math.floor(s.receivedAt / 0x1_0000_0000));
+  w.u32(s.receivedAt >>> 0);
+  w.u32(s.maxEarlyDataSize);
+  if (s.alpn === null) w.u8(0);
+  else w.u8(1).opaque8(utf8(s.alpn));
+  const certs = w.start24();
+  for (const c of s.peerCertificates) w.opaque24(c);
+  w.end24(certs);
+  return w.toBytes();
+}
+
+/**
+ * Parses what `encodeClientSession` made. The returned session owns copies of its fields.
+ * @throws TlsDecodeError (ERR_TLS_DECODE_*) for malformed or truncated input, or an unknown
+ *   format version (ERR_TLS_DECODE_BAD_VALUE).
+ */
+export function decodeClientSession(b: Uint8Array): Tls13ClientSession {
+  const r = new Reader(b);
+  const version = r.u8('session.version');
+  if (version !== SESSION_FORMAT_VERSION) {
+    throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session: format version ${version}, expected ${SESSION_FORMAT_VERSION}`);
+  }
+  const serverName = fromUtf8(r.opaque16('session.server_name', 0, 0xffff));
+  if (serverName === null) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', 'session.server_name: not UTF-8');
+  const cipherSuite = r.u16('session.cipher_suite');
+  const ticket = r.opaque16('session.ticket', 1, 0xffff).slice();
+  const psk = r.opaque8('session.psk', 1, 0xff).slice();
+  const ticketAgeAdd = r.u32('session.ticket_age_add');
+  const lifetimeSeconds = r.u32('session.lifetime');
+  const receivedAt = r.u32('session.received_at') * 0x1_0000_0000 + r.u32('session.received_at');
+  const maxEarlyDataSize = r.u32('session.max_early_data');
+  const hasAlpn = r.u8('session.alpn_present');
+  if (hasAlpn > 1) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session.alpn_present: ${hasAlpn}, expected 0 or 1`);
+  let alpn: string | null = null;
+  if (hasAlpn === 1) {
+    alpn = fromUtf8(r.opaque8('session.alpn', 1, 0xff));
+    if (alpn === null) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', 'session.alpn: not UTF-8');
+  }
+  const list = r.vec24('session.certificates', 0, 0xffffff);
+  const peerCertificates: Uint8Array[] = [];
+  while (list.remaining() > 0) peerCertificates.push(list.opaque24('session.certificate', 1, 0xffffff).slice());
+  list.finish('session.certificates');
+  r.finish('session');
+  return { serverName, cipherSuite, ticket, psk, ticketAgeAdd, lifetimeSeconds, receivedAt, maxEarlyDataSize, alpn, peerCertificates };
 }

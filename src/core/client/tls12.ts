@@ -11,8 +11,10 @@ import type { ClientHelloExtensions } from '../codec/client-hello.ts';
 import { DOWNGRADE_SENTINEL_TLS11, DOWNGRADE_SENTINEL_TLS12, type ServerHello } from '../codec/server-hello.ts';
 import {
   type CertificateRequest12,
+  type NewSessionTicket12,
   decodeCertificate12,
   decodeCertificateRequest12,
+  decodeCertificateStatus12,
   decodeNewSessionTicket12,
   decodeServerHelloDone,
   decodeServerKeyExchangeEcdhe,
@@ -43,6 +45,7 @@ import type { ServerName } from '../verify.ts';
 import { constantTimeEqual, fromUtf8 } from '../util.ts';
 import type { CertifiedKey, ClientConfig } from './config.ts';
 import type { ClientHandshakeData } from './handshake-data.ts';
+import { rememberTls12Session, resumeTls12Client, serverResumesTls12 } from './tls12-resumption.ts';
 
 /** What a TLS 1.2 client handshake carries from state to state. */
 class Tls12ClientHandshake {
@@ -59,14 +62,22 @@ class Tls12ClientHandshake {
   readonly alpn: string | null;
   /** The server acknowledged session_ticket: a NewSessionTicket precedes its CCS (RFC 5077 §3.3). */
   readonly ticketExpected: boolean;
+  /** The server acknowledged status_request: a CertificateStatus may follow its Certificate (RFC 6066 §8). */
+  readonly statusExpected: boolean;
+  /** The OCSP response from CertificateStatus (a copy), or null. */
+  ocspResponse: Uint8Array | null;
   peerCertificates: Uint8Array[];
   peerSignatureScheme: number | null;
   group: KeyExchangeGroup | null;
   serverPublicKey: Uint8Array | null;
   certificateRequest: CertificateRequest12 | null;
   secrets: Tls12Secrets | null;
+  /** For the session this handshake makes (client/tls12-resumption.ts): the store key, ServerHello.session_id, the NewSessionTicket. */
+  storeKey = '';
+  sessionIdEcho: Uint8Array = new Uint8Array(0);
+  newTicket: NewSessionTicket12 | null = null;
 
-  constructor(hs: ClientHandshakeData, suite: Tls12CipherSuite, serverRandom: Uint8Array, ems: boolean, alpn: string | null, ticketExpected: boolean) {
+  constructor(hs: ClientHandshakeData, suite: Tls12CipherSuite, serverRandom: Uint8Array, ems: boolean, alpn: string | null, ticketExpected: boolean, statusExpected: boolean) {
     this.config = hs.config;
     this.serverName = hs.serverName;
     this.sni = hs.sni;
@@ -78,6 +89,8 @@ class Tls12ClientHandshake {
     this.ems = ems;
     this.alpn = alpn;
     this.ticketExpected = ticketExpected;
+    this.statusExpected = statusExpected;
+    this.ocspResponse = null;
     this.peerCertificates = [];
     this.peerSignatureScheme = null;
     this.group = null;
@@ -174,9 +187,9 @@ function startTls12Client(cx: HandshakeContext, hs: ClientHandshakeData, sh: Ser
   if (sh.legacyCompressionMethod !== 0) {
     throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello.compression_method is ${sh.legacyCompressionMethod}: expected null (0), the only one we offered`);
   }
-  // We offer no session to resume (our legacy_session_id is random or empty), so an echo of it
-  // would be the server resuming a session we never had (RFC 5246 §7.4.1.3).
-  if (sh.legacySessionIdEcho.length > 0 && constantTimeEqual(sh.legacySessionIdEcho, hs.sessionId)) {
+  // Without a session offered our legacy_session_id is random or empty, so an echo of it would
+  // be the server resuming a session we never had (RFC 5246 §7.4.1.3).
+  if (hs.tls12Offer === null && sh.legacySessionIdEcho.length > 0 && constantTimeEqual(sh.legacySessionIdEcho, hs.sessionId)) {
     throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'TLS 1.2 ServerHello echoes our session id: it resumes a session we did not offer');
   }
   const e = sh.extensions;
@@ -194,7 +207,8 @@ function startTls12Client(cx: HandshakeContext, hs: ClientHandshakeData, sh: Ser
     throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', 'ServerHello ec_point_formats lacks uncompressed (RFC 8422 §5.2)');
   }
   if (e.serverName && hs.sni === null) throw unsolicited('server_name');
-  if (e.statusRequest) throw unsolicited('status_request');
+  // RFC 6066 §8: an (empty) status_request only in answer to ours.
+  if (e.statusRequest && hs.hello.extensions.statusRequest === null) throw unsolicited('status_request');
   if (e.sessionTicket && hs.hello.extensions.sessionTicket === null) throw unsolicited('session_ticket');
   if (e.recordSizeLimit !== null) {
     if (hs.hello.extensions.recordSizeLimit === null) throw unsolicited('record_size_limit');
@@ -218,7 +232,11 @@ function startTls12Client(cx: HandshakeContext, hs: ClientHandshakeData, sh: Ser
   hs.transcript.add(encoding);
   // No TLS 1.3 compatibility CCS may come now: the only CCS is the server's real one.
   cx.allowCompatCcs(false);
-  const t12 = new Tls12ClientHandshake(hs, suite, sh.random.slice(), e.extendedMasterSecret, alpn, e.sessionTicket);
+  // RFC 5246 §7.3: the server echoed the session we offered: the abbreviated handshake.
+  if (serverResumesTls12(hs, sh)) return resumeTls12Client(cx, hs, suite, alpn, sh);
+  const t12 = new Tls12ClientHandshake(hs, suite, sh.random.slice(), e.extendedMasterSecret, alpn, e.sessionTicket, e.statusRequest);
+  t12.storeKey = hs.sessionKey;
+  t12.sessionIdEcho = sh.legacySessionIdEcho.slice();
   return new ExpectCertificate12(t12);
 }
 
@@ -240,14 +258,47 @@ class ExpectCertificate12 implements HandshakeState {
       throw new TlsProtocolError('ERR_TLS_PEER_EMPTY_CERTIFICATE', 'server sent an empty Certificate message: expected its certificate chain');
     }
     hs.peerCertificates = cert.certificateList.map((c) => c.slice()); // the message buffer is reused
-    const result = hs.config.verifier.verifyServerCertificate({
-      endEntity: hs.peerCertificates[0]!,
-      intermediates: hs.peerCertificates.slice(1),
-      serverName: hs.serverName,
-      ocspResponse: null,
-      now: cx.now(),
-    });
-    return withResult(cx, result, () => new ExpectServerKeyExchange(hs));
+    // RFC 6066 §8: after acknowledging status_request the server may send CertificateStatus;
+    // verify once we know whether a response came, so the verifier sees it.
+    if (hs.statusExpected) return new ExpectCertificateStatusOrServerKeyExchange(hs);
+    return withResult(cx, verifyServer(cx, hs), () => new ExpectServerKeyExchange(hs));
+  }
+}
+
+function verifyServer(cx: HandshakeContext, hs: Tls12ClientHandshake) {
+  return hs.config.verifier.verifyServerCertificate({
+    endEntity: hs.peerCertificates[0]!,
+    intermediates: hs.peerCertificates.slice(1),
+    serverName: hs.serverName,
+    ocspResponse: hs.ocspResponse,
+    now: cx.now(),
+  });
+}
+
+/**
+ * The server acknowledged status_request: CertificateStatus (RFC 6066 §8), or — since "a server
+ * MAY also choose not to send a CertificateStatus message" even then — ServerKeyExchange.
+ */
+class ExpectCertificateStatusOrServerKeyExchange implements HandshakeState {
+  readonly name = 'ExpectCertificateStatusOrServerKeyExchange';
+  readonly established = false;
+  readonly hs: Tls12ClientHandshake;
+  constructor(hs: Tls12ClientHandshake) {
+    this.hs = hs;
+  }
+
+  handle(cx: HandshakeContext, m: HandshakeMessage): Step {
+    const hs = this.hs;
+    if (m.type === HandshakeType.CertificateStatus) {
+      const cs = decodeCertificateStatus12(m.body);
+      hs.transcript.add(m.encoding);
+      hs.ocspResponse = cs.ocspResponse.slice(); // the message buffer is reused
+      return withResult(cx, verifyServer(cx, hs), () => new ExpectServerKeyExchange(hs));
+    }
+    // No staple. The message is handled after verification, which may park: copy it, as the
+    // buffer it views is reused meanwhile.
+    const copy: HandshakeMessage = { type: m.type, body: m.body.slice(), encoding: m.encoding.slice() };
+    return withResult(cx, verifyServer(cx, hs), (cx2) => new ExpectServerKeyExchange(hs).handle(cx2, copy));
   }
 }
 
@@ -379,7 +430,9 @@ function dropRawMessages(t: Transcript): void {
 function finishClientFlight(cx: HandshakeContext, hs: Tls12ClientHandshake): Step {
   const { master, keys } = hs.secrets!;
   cx.sendTls12ChangeCipherSpec(hs.suite, keys.clientWriteKey, keys.clientWriteIv);
-  cx.sendHandshake(makeFinished(hs.suite, master, 'client', hs.transcript));
+  const finBytes = makeFinished(hs.suite, master, 'client', hs.transcript);
+  cx.noteFinished('local', finBytes.subarray(4)); // after the 4-byte handshake header
+  cx.sendHandshake(finBytes);
   if (hs.ticketExpected) return new ExpectNewSessionTicket12(hs);
   cx.expectTls12ChangeCipherSpec(hs.suite, keys.serverWriteKey, keys.serverWriteIv);
   return new ExpectServerFinished(hs);
@@ -387,7 +440,7 @@ function finishClientFlight(cx: HandshakeContext, hs: Tls12ClientHandshake): Ste
 
 /**
  * RFC 5077 §3.3: after acknowledging session_ticket the server sends NewSessionTicket before
- * its ChangeCipherSpec. Resumption is not implemented: the ticket is checked and dropped.
+ * its ChangeCipherSpec; the ticket is kept with the session (client/tls12-resumption.ts).
  */
 class ExpectNewSessionTicket12 implements HandshakeState {
   readonly name = 'ExpectNewSessionTicket12';
@@ -399,7 +452,8 @@ class ExpectNewSessionTicket12 implements HandshakeState {
 
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
-    expectMessage(m, HandshakeType.NewSessionTicket, decodeNewSessionTicket12);
+    const t = expectMessage(m, HandshakeType.NewSessionTicket, decodeNewSessionTicket12);
+    hs.newTicket = { ticketLifetimeHint: t.ticketLifetimeHint, ticket: t.ticket.slice() }; // the buffer is reused
     hs.transcript.add(m.encoding);
     const keys = hs.secrets!.keys;
     cx.expectTls12ChangeCipherSpec(hs.suite, keys.serverWriteKey, keys.serverWriteIv);
@@ -419,7 +473,7 @@ class ExpectServerFinished implements HandshakeState {
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
     const { master } = hs.secrets!;
-    checkPeerFinished(m, hs.suite, master, 'server', hs.transcript);
+    cx.noteFinished('peer', checkPeerFinished(m, hs.suite, master, 'server', hs.transcript));
     cx.handshakeComplete({
       protocolVersion: 'TLSv1.2',
       cipherSuite: hs.suite.name,
@@ -432,6 +486,12 @@ class ExpectServerFinished implements HandshakeState {
       peerSignatureScheme: hs.peerSignatureScheme,
       resumed: false,
       helloRetried: false,
+      ocspResponse: hs.ocspResponse,
+    });
+    // RFC 5246 §7.3 / RFC 5077 §3.3: remember the session for an abbreviated handshake later.
+    rememberTls12Session(cx, hs.config, hs.storeKey, {
+      suite: hs.suite, sessionId: hs.sessionIdEcho, ticket: hs.newTicket?.ticket ?? null, ticketLifetimeHint: hs.newTicket?.ticketLifetimeHint ?? 0,
+      master, ems: hs.ems, peerCertificates: hs.peerCertificates,
     });
     return new Tls12Traffic('client', new Tls12Exporter(hs.suite, master, hs.clientRandom, hs.serverRandom, hs.ems));
   }

@@ -189,6 +189,7 @@ export class ExpectFinished implements HandshakeState {
       throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', 'server Finished does not match the handshake transcript');
     }
     hs.transcript.add(m.encoding);
+    cx.noteFinished('peer', fin.verifyData);
     const serverFinishedHash = hs.transcript.current();
     const master = hs.handshakeSecret!.intoMasterSecret();
     hs.handshakeSecret = null;
@@ -257,9 +258,11 @@ function finishClient(cx: HandshakeContext, hs: ClientHandshakeData, cAts: Uint8
   const verifyData = finishedVerifyData(suite.hash, hs.clientHandshakeTrafficSecret!, hs.transcript.current());
   const finBytes = encodeMessage(encodeFinished, { verifyData });
   hs.transcript.add(finBytes);
+  cx.noteFinished('local', verifyData);
   cx.sendHandshake(finBytes);
   cx.setTls13WriteKeys(suite, cAts);
-  const resumptionSecret = hs.master!.resumptionMasterSecret(hs.transcript.current());
+  // resumption_master_secret only feeds stored tickets (RFC 8446 §4.6.1): none without a store.
+  const resumptionSecret = hs.config.sessionStore !== null ? hs.master!.resumptionMasterSecret(hs.transcript.current()) : new Uint8Array(0);
   hs.master!.wipe();
   hs.clientHandshakeTrafficSecret = null;
   hs.serverHandshakeTrafficSecret = null;

@@ -1,11 +1,12 @@
 /**
  * TLS 1.2-only handshake messages: ECDHE ServerKeyExchange and ClientKeyExchange (RFC 8422
  * §5.4, §5.7), ServerHelloDone (RFC 5246 §7.4.5), CertificateRequest (§7.4.4), Certificate
- * (§7.4.2, no per-entry extensions) and the RFC 5077 §3.3 NewSessionTicket. CertificateVerify
+ * (§7.4.2, no per-entry extensions), the RFC 6066 §8 CertificateStatus and the RFC 5077 §3.3
+ * NewSessionTicket. CertificateVerify
  * and Finished share the TLS 1.3 codecs (certificate-verify.ts, finished.ts with 12 bytes).
  */
 import { TlsDecodeError } from '../errors.ts';
-import { HandshakeType } from './codepoints.ts';
+import { CertificateStatusType, HandshakeType } from './codepoints.ts';
 import { readU16List, writeCertificateAuthorities, writeU16List, writeU8List } from './extensions.ts';
 import { endHandshake, startHandshake } from './handshake.ts';
 import { Reader } from './reader.ts';
@@ -162,6 +163,38 @@ export function encodeCertificate12(w: Writer, c: Certificate12): void {
   const list = w.start24();
   for (const cert of c.certificateList) w.opaque24(cert);
   w.end24(list);
+  endHandshake(w, m);
+}
+
+/**
+ * RFC 6066 §8 CertificateStatus (HandshakeType 22), sent by a TLS 1.2 server right after its
+ * Certificate when it acknowledged status_request. Only status_type ocsp(1) is defined.
+ */
+export interface CertificateStatus12 {
+  /** opaque OCSPResponse<1..2^24-1>: a DER OCSPResponse (RFC 6960 §4.2.1), not parsed here. */
+  ocspResponse: Uint8Array;
+}
+
+/**
+ * Decodes a CertificateStatus body. The result aliases `body`.
+ * @throws ERR_TLS_DECODE_* (decode_error); ERR_TLS_DECODE_ILLEGAL_VALUE (illegal_parameter) for
+ *   a status_type other than ocsp (1), the only one we request (RFC 6066 §8).
+ */
+export function decodeCertificateStatus12(body: Uint8Array): CertificateStatus12 {
+  const r = new Reader(body);
+  const statusType = r.u8('CertificateStatus.status_type');
+  if (statusType !== CertificateStatusType.Ocsp) {
+    throw new TlsDecodeError('ERR_TLS_DECODE_ILLEGAL_VALUE', `CertificateStatus: status_type ${statusType}, expected ocsp (1)`);
+  }
+  const ocspResponse = r.opaque24('CertificateStatus.OCSPResponse', 1, 0xffffff);
+  r.finish('CertificateStatus');
+  return { ocspResponse };
+}
+
+/** Encodes a complete CertificateStatus of type ocsp (header included). */
+export function encodeCertificateStatus12(w: Writer, cs: CertificateStatus12): void {
+  const m = startHandshake(w, HandshakeType.CertificateStatus);
+  w.u8(CertificateStatusType.Ocsp).opaque24(cs.ocspResponse);
   endHandshake(w, m);
 }
 

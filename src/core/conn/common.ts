@@ -81,6 +81,8 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   private blockedSlot: BlockedSlot = { kind: 'none' };
   private _error: TlsError | null = null;
   private _negotiated: NegotiatedParameters | null = null;
+  private _finished: Uint8Array | null = null;
+  private _peerFinished: Uint8Array | null = null;
   private peerClosed = false;
   private closeSent = false;
   private keyUpdatePending = false;
@@ -427,6 +429,25 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
 
   noteServerName(name: string | null): void {
     this.serverNameSeen = name;
+  }
+
+  noteFinished(sender: 'local' | 'peer', verifyData: Uint8Array): void {
+    // Copied: the caller's view may alias a message buffer that is reused.
+    if (sender === 'local') this._finished = verifyData.slice();
+    else this._peerFinished = verifyData.slice();
+  }
+
+  /**
+   * The verify_data of the last Finished message we sent (RFC 8446 §4.4.4, RFC 5246 §7.4.9), or
+   * null before it is sent. The connection owns it; do not modify.
+   */
+  get finished(): Uint8Array | null {
+    return this._finished;
+  }
+
+  /** The verify_data of the last Finished message the peer sent and we checked, or null. */
+  get peerFinished(): Uint8Array | null {
+    return this._peerFinished;
   }
 
   handshakeComplete(params: NegotiatedParameters): void {

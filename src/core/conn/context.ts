@@ -39,6 +39,12 @@ export interface HandshakeContext {
   setPeerRecordSizeLimit(limit: number): void;
   /** Early negotiated facts (for the resolver and logs) before completion. */
   noteServerName(name: string | null): void;
+  /**
+   * Records a Finished verify_data (RFC 8446 §4.4.4, RFC 5246 §7.4.9) we sent ('local') or
+   * checked ('peer'), for `finished` / `peerFinished` (RFC 5929 tls-unique, node:tls getFinished).
+   * The connection copies it.
+   */
+  noteFinished(sender: 'local' | 'peer', verifyData: Uint8Array): void;
   /** RFC 8446 §7.5: the early exporter (early_exporter_master_secret), once known. */
   setEarlyExporter(exporter: Exporter): void;
   /**

@@ -109,15 +109,17 @@ export function makeFinished(suite: Tls12CipherSuite, master: Uint8Array, side: 
 
 /**
  * Checks the peer's Finished (RFC 5246 §7.4.9, constant-time) and adds it to the transcript.
+ * Returns the peer's verify_data (a view into `m`).
  * @throws ERR_TLS_PEER_BAD_FINISHED (decrypt_error); ERR_TLS_DECODE_LENGTH for a wrong size.
  */
-export function checkPeerFinished(m: HandshakeMessage, suite: Tls12CipherSuite, master: Uint8Array, peer: 'client' | 'server', transcript: Transcript): void {
+export function checkPeerFinished(m: HandshakeMessage, suite: Tls12CipherSuite, master: Uint8Array, peer: 'client' | 'server', transcript: Transcript): Uint8Array {
   const fin = expectMessage(m, HandshakeType.Finished, (b) => decodeFinished(b, 12));
   const expected = verifyData(suite.hash, master, peer === 'client' ? 'client finished' : 'server finished', transcript.current());
   if (!constantTimeEqual(expected, fin.verifyData)) {
     throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', `${peer} Finished does not match the handshake transcript`);
   }
   transcript.add(m.encoding);
+  return fin.verifyData;
 }
 
 /** Checks that `scheme` was offered and suits the suite (RFC 5246 §7.4.1.4.1). */

@@ -32,10 +32,11 @@ export class Tls13Traffic implements HandshakeState {
   readonly suite: Tls13CipherSuite;
   /** For RFC 8446 §7.5 exporters. */
   readonly exporterSecret: Uint8Array;
-  /** For tickets (§4.6.1); the resumption work of a later issue uses it. */
-  readonly resumptionSecret: Uint8Array;
-  /** RFC 8446 §7.5 exporter over `exporterSecret` (the connection's `exportKeyingMaterial`). */
-  readonly exporter: Tls13Exporter;
+  /**
+   * For the client's tickets (§4.6.1); null when no `onTicket` takes them (the server makes its
+   * tickets before this state, so an idle connection does not keep the secret).
+   */
+  readonly resumptionSecret: Uint8Array | null;
   /** Tickets received so far (client); bounded. */
   ticketsReceived: number;
   readonly onTicket: TicketSink | null;
@@ -44,10 +45,17 @@ export class Tls13Traffic implements HandshakeState {
     this.side = side;
     this.suite = suite;
     this.exporterSecret = exporterSecret;
-    this.resumptionSecret = resumptionSecret;
-    this.exporter = new Tls13Exporter(suite.hash, exporterSecret);
+    this.resumptionSecret = onTicket === null ? null : resumptionSecret;
     this.ticketsReceived = 0;
     this.onTicket = onTicket;
+  }
+
+  /**
+   * RFC 8446 §7.5 exporter over `exporterSecret` (the connection's `exportKeyingMaterial`);
+   * made on demand so that an idle connection holds only the secret.
+   */
+  get exporter(): Tls13Exporter {
+    return new Tls13Exporter(this.suite.hash, this.exporterSecret);
   }
 
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
@@ -64,7 +72,7 @@ export class Tls13Traffic implements HandshakeState {
           throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `NewSessionTicket lifetime ${t.ticketLifetime} s exceeds the 604800 s maximum (RFC 8446 §4.6.1)`);
         }
         this.ticketsReceived++;
-        if (this.onTicket === null) return this;
+        if (this.onTicket === null || this.resumptionSecret === null) return this;
         return withResult(cx, this.onTicket(cx, t, this.resumptionSecret), () => this);
       }
       default:

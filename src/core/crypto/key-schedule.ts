@@ -158,23 +158,42 @@ function consumed(stage: string): TlsError {
 }
 
 /**
+ * RFC 8446 §7.1 without a PSK: Early Secret = HKDF-Extract(0, 0) and Derive-Secret(., "derived",
+ * "") depend only on the hash, so they are public constants; computed once per HashAlgorithm.
+ */
+const noPskCache = new WeakMap<HashAlgorithm, { readonly earlySecret: Uint8Array; readonly derived: Uint8Array }>();
+
+function noPskConstants(hash: HashAlgorithm): { readonly earlySecret: Uint8Array; readonly derived: Uint8Array } {
+  let c = noPskCache.get(hash);
+  if (c === undefined) {
+    const zeros = new Uint8Array(hash.outputLength);
+    const earlySecret = hash.hkdfExtract(zeros, zeros);
+    c = { earlySecret, derived: deriveSecret(hash, earlySecret, 'derived', emptyTranscriptHash(hash)) };
+    noPskCache.set(hash, c);
+  }
+  return c;
+}
+
+/**
  * The Early Secret stage: HKDF-Extract(0, PSK), with HashLen zeros when there is no PSK
  * (RFC 8446 §7.1). Makes binder keys and binders, client_early_traffic_secret and
  * early_exporter_master_secret, then `intoHandshakeSecret()`.
  */
 export class EarlySecret {
   readonly hash: HashAlgorithm;
-  readonly #secret: Uint8Array;
+  #secret: Uint8Array | null;
   #used = false;
 
   /** @param psk the PSK, or null for a full handshake (then HashLen zeros are used). */
   constructor(hash: HashAlgorithm, psk: Uint8Array | null) {
     this.hash = hash;
-    this.#secret = hash.hkdfExtract(new Uint8Array(hash.outputLength), psk ?? new Uint8Array(hash.outputLength));
+    // Without a PSK the Early Secret is a public constant per hash: made on demand (below).
+    this.#secret = psk === null ? null : hash.hkdfExtract(new Uint8Array(hash.outputLength), psk);
   }
 
   #get(): Uint8Array {
     if (this.#used) throw consumed('early secret');
+    if (this.#secret === null) this.#secret = noPskConstants(this.hash).earlySecret.slice();
     return this.#secret;
   }
 
@@ -215,10 +234,15 @@ export class EarlySecret {
    * zeros for psk_ke (no (EC)DHE). Zeroes and consumes this stage.
    */
   intoHandshakeSecret(sharedSecret: Uint8Array | null): HandshakeSecret {
-    const derived = deriveSecret(this.hash, this.#get(), 'derived', emptyTranscriptHash(this.hash));
+    if (this.#used) throw consumed('early secret');
+    // Full handshake: Derive-Secret(Early Secret of zeros, "derived", "") is the same constant
+    // every time, computed once per hash (two HMACs fewer per handshake and side).
+    const derived = this.#secret === null
+      ? noPskConstants(this.hash).derived.slice()
+      : deriveSecret(this.hash, this.#secret, 'derived', emptyTranscriptHash(this.hash));
     const secret = this.hash.hkdfExtract(derived, sharedSecret ?? new Uint8Array(this.hash.outputLength));
     derived.fill(0);
-    this.#secret.fill(0);
+    this.#secret?.fill(0);
     this.#used = true;
     return new HandshakeSecret(this.hash, secret);
   }

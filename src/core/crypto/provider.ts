@@ -46,7 +46,11 @@ export interface AeadAlgorithm {
   importKey(key: Uint8Array): AeadKey;
 }
 
-/** A prepared AEAD key. Both methods are on the record hot path: no allocation beyond the cipher. */
+/**
+ * A prepared AEAD key. Both methods are on the record hot path: no allocation beyond the cipher.
+ * Calls are synchronous and `nonce`/`aad` are scratch buffers the record layer rewrites for the
+ * next record: use them during the call, never keep them.
+ */
 export interface AeadKey {
   /**
    * Encrypts `plaintext` with `aad` and writes ciphertext || tag (plaintext.length + 16 bytes)

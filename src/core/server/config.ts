@@ -10,6 +10,7 @@ import { validateCompression } from '../compression.ts';
 
 import type { Ticketer } from './ticketer.ts';
 import type { ServerSessionStore } from './session-store.ts';
+import type { AlpnSelector } from './alpn-select.ts';
 
 export type { CertifiedKey } from '../client/config.ts';
 
@@ -19,6 +20,8 @@ export interface ClientHelloInfo {
   readonly signatureSchemes: readonly number[];
   readonly alpn: readonly string[];
   readonly cipherSuites: readonly number[];
+  /** The client asked for a stapled OCSP response (status_request, RFC 6066 §8); absent means false. */
+  readonly ocspRequested?: boolean;
 }
 
 /** Picks the certificate for a ClientHello; may return a Promise (async selection). */
@@ -36,6 +39,12 @@ export interface ServerConfigOptions extends CommonConfigOptions {
    * (RFC 7301 §3.2, the default); 'ignore' continues without ALPN.
    */
   alpnMismatch?: 'reject' | 'ignore';
+  /**
+   * Chooses the ALPN protocol from the client's offer instead of `alpnProtocols` (RFC 7301 §3.2):
+   * return one of `offered`, null for none, or undefined to refuse with no_application_protocol.
+   * Called only when the client offers ALPN, for TLS 1.3 and TLS 1.2. Synchronous.
+   */
+  selectAlpn?: AlpnSelector | null;
   /**
    * Send our supported_groups in EncryptedExtensions (RFC 8446 §4.2.7 allows it), so a client
    * can use our preferred group next time. Default false (as rustls; NSS sends them).
@@ -79,6 +88,7 @@ export interface ServerConfig extends CommonConfig {
   readonly resolveCertificate: CertificateResolver | null;
   readonly clientVerifier: ClientCertVerifier | null;
   readonly alpnMismatch: 'reject' | 'ignore';
+  readonly selectAlpn: AlpnSelector | null;
   readonly sendSupportedGroups: boolean;
   readonly ticketer: Ticketer | null;
   readonly sessionStore: ServerSessionStore | null;
@@ -110,6 +120,8 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
   if (alpnMismatch !== 'reject' && alpnMismatch !== 'ignore') {
     throw new TlsUsageError('ERR_TLS_CONFIG', `server config: alpnMismatch ${JSON.stringify(alpnMismatch)} is not "reject" or "ignore"`);
   }
+  const selectAlpn = o.selectAlpn ?? null;
+  if (selectAlpn !== null && typeof selectAlpn !== 'function') throw new TlsUsageError('ERR_TLS_CONFIG', 'server config: "selectAlpn" must be a function');
   const compression = validateCompression(common.provider, o.certificateCompression, o.maxDecompressedCertificateSize, 'server');
   const ticketer = o.ticketer ?? null;
   if (ticketer !== null && (typeof ticketer.encrypt !== 'function' || typeof ticketer.decrypt !== 'function')) {
@@ -147,6 +159,7 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
     resolveCertificate,
     clientVerifier: o.clientVerifier ?? null,
     alpnMismatch,
+    selectAlpn,
     sendSupportedGroups: o.sendSupportedGroups ?? false,
   };
 }

@@ -14,9 +14,11 @@ import { encodeMessage, isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
 import { constantTimeEqual, fromUtf8 } from '../util.ts';
 import type { CertifiedKey, ClientHelloInfo, ServerConfig } from './config.ts';
 import { ServerHandshakeData } from './handshake-data.ts';
+import { selectAlpnWith } from './alpn-select.ts';
 import { pskBinderHash, resumeOrFull, skipEarlyDataAfterRetry } from './resumption.ts';
 import { sendServerFlight } from './tls13.ts';
-import { chooseServerVersion, startTls12Server } from './tls12.ts';
+import { chooseServerVersion } from './tls12.ts';
+import { startTls12ServerWithResumption } from './tls12-resumption.ts';
 
 /** Waiting for ClientHello (or ClientHello2 after our HelloRetryRequest). */
 export class ExpectClientHello implements HandshakeState {
@@ -35,7 +37,7 @@ export class ExpectClientHello implements HandshakeState {
     const hs = this.hs;
     const ch = expectMessage(m, HandshakeType.ClientHello, decodeClientHello);
     // TLS 1.2 when the client or we lack TLS 1.3 (server/tls12.ts); never after our HRR.
-    if (!hs.helloRetried && chooseServerVersion(hs.config, ch) === 'TLSv1.2') return startTls12Server(cx, hs.config, ch, m.encoding);
+    if (!hs.helloRetried && chooseServerVersion(hs.config, ch) === 'TLSv1.2') return startTls12ServerWithResumption(cx, hs.config, ch, m.encoding);
     cx.allowCompatCcs(true);
     checkVersion(ch);
     // §4.1.2: TLS 1.3 ClientHellos carry exactly one compression method, null.
@@ -94,6 +96,7 @@ export class ExpectClientHello implements HandshakeState {
       signatureSchemes: e.signatureAlgorithms.slice(),
       alpn: (e.alpn ?? []).map((p) => fromUtf8(p) ?? ''),
       cipherSuites: ch.cipherSuites.slice(),
+      ocspRequested: hs.clientRequestedOcsp,
     };
     const peerShare = share.slice();
     // RFC 8446 §2.2: resume with an offered ticket, or a full handshake (resumption.ts).
@@ -163,6 +166,7 @@ function chooseGroup(config: ServerConfig, ch: ClientHello): { group: KeyExchang
 /** RFC 7301 §3.2: our most preferred protocol the client offers; no_application_protocol if none. */
 function chooseAlpn(config: ServerConfig, ch: ClientHello): Uint8Array | null {
   const offered = ch.extensions.alpn;
+  if (offered !== null && config.selectAlpn !== null) return selectAlpnWith(config.selectAlpn, offered);
   if (offered === null || config.alpnProtocols.length === 0) return null;
   for (const p of config.alpnProtocols) {
     if (offered.some((o) => o.length === p.length && o.every((v, i) => v === p[i]))) return p;

@@ -114,6 +114,11 @@ function resumptionConfigured(config: ServerConfig): boolean {
   return config.sessionStore !== null || config.ticketer !== null;
 }
 
+/** True when `sendTickets` will send at least one NewSessionTicket (so needs the resumption secret). */
+export function ticketsWanted(config: ServerConfig): boolean {
+  return resumptionConfigured(config) && config.ticketsToSend > 0;
+}
+
 /**
  * Call for every ClientHello that gets a ServerHello, before it enters the transcript: ends
  * the 0-RTT skipping a HelloRetryRequest started, and returns the binder transcript hash
@@ -276,8 +281,10 @@ function sendResumedServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
   hs.transcript.add(eeBytes);
   cx.sendHandshake(eeBytes);
 
-  const finBytes = encodeMessage(encodeFinished, { verifyData: finishedVerifyData(suite.hash, sHts, hs.transcript.current()) });
+  const verifyData = finishedVerifyData(suite.hash, sHts, hs.transcript.current());
+  const finBytes = encodeMessage(encodeFinished, { verifyData });
   hs.transcript.add(finBytes);
+  cx.noteFinished('local', verifyData);
   cx.sendHandshake(finBytes);
   const serverFinishedHash = hs.transcript.current();
   const master = handshakeSecret.intoMasterSecret();
@@ -320,7 +327,7 @@ export class ExpectEndOfEarlyData implements HandshakeState {
  */
 export function sendTickets(cx: HandshakeContext, hs: ServerHandshakeData, resumptionSecret: Uint8Array, next: Tls13Traffic): Step {
   const config = hs.config;
-  const count = resumptionConfigured(config) ? config.ticketsToSend : 0;
+  const count = ticketsWanted(config) ? config.ticketsToSend : 0;
   const suite = hs.suite!;
   const alpn = hs.alpn === null ? null : hs.alpn.slice();
   const sni = hs.sni;

@@ -14,6 +14,7 @@ import {
   decodeClientKeyExchangeEcdhe,
   encodeCertificate12,
   encodeCertificateRequest12,
+  encodeCertificateStatus12,
   encodeServerHelloDone,
   encodeServerKeyExchangeEcdhe,
 } from '../codec/tls12.ts';
@@ -38,7 +39,9 @@ import {
 } from '../conn/tls12-shared.ts';
 import { encodeMessage } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
+import { type Tls12SessionIssue, issueTls12Session, planTls12Session, sendNewSessionTicket12 } from './tls12-resumption.ts';
 import type { CertifiedKey, ClientHelloInfo, ServerConfig } from './config.ts';
+import { selectAlpnWith } from './alpn-select.ts';
 
 /**
  * RFC 8446 §4.2.1 / RFC 5246 §7.4.1.2: the version we speak with this ClientHello. TLS 1.3 when
@@ -82,11 +85,15 @@ class Tls12ServerHandshake {
   readonly alpn: string | null;
   /** We sent a CertificateRequest (RFC 5246 §7.4.4). */
   readonly requestedClientCert: boolean;
+  /** The OCSP response we sent in CertificateStatus (RFC 6066 §8), or null. */
+  readonly stapledOcsp: Uint8Array | null;
   peerCertificates: Uint8Array[];
   peerSignatureScheme: number | null;
   secrets: Tls12Secrets | null;
+  /** What this full handshake issues: session id, ticket (server/tls12-resumption.ts). */
+  session: Tls12SessionIssue | null = null;
 
-  constructor(config: ServerConfig, transcript: Transcript, clientRandom: Uint8Array, serverRandom: Uint8Array, suite: Tls12CipherSuite, group: KeyExchangeGroup, kx: ActiveKeyExchange, ems: boolean, sni: string | null, alpn: string | null, requestedClientCert: boolean) {
+  constructor(config: ServerConfig, transcript: Transcript, clientRandom: Uint8Array, serverRandom: Uint8Array, suite: Tls12CipherSuite, group: KeyExchangeGroup, kx: ActiveKeyExchange, ems: boolean, sni: string | null, alpn: string | null, requestedClientCert: boolean, stapledOcsp: Uint8Array | null) {
     this.config = config;
     this.transcript = transcript;
     this.clientRandom = clientRandom;
@@ -98,6 +105,7 @@ class Tls12ServerHandshake {
     this.sni = sni;
     this.alpn = alpn;
     this.requestedClientCert = requestedClientCert;
+    this.stapledOcsp = stapledOcsp;
     this.peerCertificates = [];
     this.peerSignatureScheme = null;
     this.secrets = null;
@@ -105,8 +113,9 @@ class Tls12ServerHandshake {
 }
 
 /** RFC 7301 §3.2: our most preferred protocol the client offers; no_application_protocol if none. */
-function chooseAlpn(config: ServerConfig, ch: ClientHello): Uint8Array | null {
+export function chooseAlpn(config: ServerConfig, ch: ClientHello): Uint8Array | null {
   const offered = ch.extensions.alpn;
+  if (offered !== null && config.selectAlpn !== null) return selectAlpnWith(config.selectAlpn, offered);
   if (offered === null || config.alpnProtocols.length === 0) return null;
   for (const p of config.alpnProtocols) {
     if (offered.some((o) => o.length === p.length && o.every((v, i) => v === p[i]))) return p;
@@ -184,19 +193,24 @@ export function startTls12Server(cx: HandshakeContext, config: ServerConfig, ch:
   // RFC 5246 §7.4.1.4.1: without signature_algorithms the client's default is SHA-1, which we
   // never sign with: such a client has no scheme in common with us.
   const schemes = e.signatureAlgorithms === null ? [] : e.signatureAlgorithms.slice();
+  cx.noteServerName(e.serverName); // before chooseAlpn: a selectAlpn callback may read it
   const alpnBytes = chooseAlpn(config, ch);
-  cx.noteServerName(e.serverName);
   // Read everything we need from the message now: its buffer is reused before an async
   // resolver returns.
   const clientRandom = ch.random.slice();
   const pointFormats = e.ecPointFormats !== null;
   const ems = e.extendedMasterSecret;
   const sni = e.serverName;
+  // RFC 5246 §7.3 / RFC 5077 §3.2: the session id and ticket this handshake issues (tls12-resumption.ts).
+  const plan = planTls12Session(cx, config, ch);
+  // RFC 6066 §8: status_type 1 is ocsp; other types we cannot answer.
+  const clientRequestedOcsp = e.statusRequest !== null && e.statusRequest[0] === 1;
   const info: ClientHelloInfo = {
     serverName: e.serverName,
     signatureSchemes: schemes,
     alpn: (e.alpn ?? []).map((p) => fromUtf8(p) ?? ''),
     cipherSuites: ch.cipherSuites.slice(),
+    ocspRequested: clientRequestedOcsp,
   };
   const verifier = config.clientVerifier;
   const requestCert = verifier !== null && verifier.offerClientAuth();
@@ -224,11 +238,17 @@ export function startTls12Server(cx: HandshakeContext, config: ServerConfig, ch:
     ext.extendedMasterSecret = ems; // RFC 7627 §5.2
     if (pointFormats) ext.ecPointFormats = [EC_POINT_FORMAT_UNCOMPRESSED]; // RFC 8422 §5.2
     if (alpnBytes !== null) ext.alpn = alpnBytes;
+    // RFC 6066 §8: acknowledge status_request with an empty one, only when we will send a
+    // CertificateStatus (OCSPResponse<1..2^24-1>) right after the Certificate.
+    const ocsp = ck.ocspResponse ?? null;
+    const staple = clientRequestedOcsp && ocsp instanceof Uint8Array && ocsp.length > 0 && ocsp.length <= 0xffffff ? ocsp : null;
+    if (staple !== null) ext.statusRequest = true;
+    if (plan.ticket) ext.sessionTicket = true; // RFC 5077 §3.2: a NewSessionTicket will follow
     const sh = encodeMessage(encodeServerHello, {
       legacyVersion: ProtocolVersion.TLSv1_2,
       random: serverRandom,
-      // RFC 5246 §7.4.1.3: a new session id; we keep no session cache, so it is never resumed.
-      legacySessionIdEcho: cx2.random(32),
+      // RFC 5246 §7.4.1.3: a new session id, resumable when the session store keeps it.
+      legacySessionIdEcho: plan.sessionId,
       cipherSuite: suite.suite,
       legacyCompressionMethod: 0,
       extensionsAbsent: false,
@@ -240,8 +260,14 @@ export function startTls12Server(cx: HandshakeContext, config: ServerConfig, ch:
     const cert = encodeMessage(encodeCertificate12, { certificateList: ck.chain.slice() });
     transcript.add(cert);
     cx2.sendHandshake(cert);
+    if (staple !== null) {
+      const status = encodeMessage(encodeCertificateStatus12, { ocspResponse: staple });
+      transcript.add(status);
+      cx2.sendHandshake(status);
+    }
     const kx = group.start();
-    const hs = new Tls12ServerHandshake(config, transcript, clientRandom, serverRandom, suite, group, kx, ems, sni, alpnBytes === null ? null : (fromUtf8(alpnBytes) ?? ''), requestCert);
+    const hs = new Tls12ServerHandshake(config, transcript, clientRandom, serverRandom, suite, group, kx, ems, sni, alpnBytes === null ? null : (fromUtf8(alpnBytes) ?? ''), requestCert, staple);
+    hs.session = plan;
     const content = serverKeyExchangeSignedContent(clientRandom, serverRandom, group.group, kx.publicShare);
     return withResult(cx2, ck.key.sign(scheme, content), (cx3, signature) => {
       const ske = encodeMessage(encodeServerKeyExchangeEcdhe, { namedGroup: group.group, publicKey: kx.publicShare, signatureScheme: scheme, signature });
@@ -355,10 +381,24 @@ class ExpectClientFinished12 implements HandshakeState {
 
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
+    const { master } = hs.secrets!;
+    cx.noteFinished('peer', checkPeerFinished(m, hs.suite, master, 'client', hs.transcript));
+    // RFC 5246 §7.3 / RFC 5077 §3.3: store the session and seal its ticket (either may be async).
+    const plan = hs.session;
+    if (plan === null) return this.finish(cx, null);
+    return withResult(cx, issueTls12Session(cx, hs.config, plan, hs.suite, master, hs.sni, hs.peerCertificates), (cx2, ticket) => this.finish(cx2, plan.ticket ? (ticket ?? new Uint8Array(0)) : null));
+  }
+
+  /** [NewSessionTicket], ChangeCipherSpec, Finished. `ticket` null: no NewSessionTicket. */
+  private finish(cx: HandshakeContext, ticket: Uint8Array | null): Step {
+    const hs = this.hs;
     const { master, keys } = hs.secrets!;
-    checkPeerFinished(m, hs.suite, master, 'client', hs.transcript);
+    // RFC 5077 §3.3: an empty ticket when we acknowledged session_ticket but have none.
+    if (ticket !== null) sendNewSessionTicket12(cx, hs.transcript, ticket, hs.config.ticketLifetimeSeconds);
     cx.sendTls12ChangeCipherSpec(hs.suite, keys.serverWriteKey, keys.serverWriteIv);
-    cx.sendHandshake(makeFinished(hs.suite, master, 'server', hs.transcript));
+    const finBytes = makeFinished(hs.suite, master, 'server', hs.transcript);
+    cx.noteFinished('local', finBytes.subarray(4)); // after the 4-byte handshake header
+    cx.sendHandshake(finBytes);
     cx.handshakeComplete({
       protocolVersion: 'TLSv1.2',
       cipherSuite: hs.suite.name,
@@ -371,6 +411,7 @@ class ExpectClientFinished12 implements HandshakeState {
       peerSignatureScheme: hs.peerSignatureScheme,
       resumed: false,
       helloRetried: false,
+      ocspResponse: hs.stapledOcsp,
     });
     return new Tls12Traffic('server', new Tls12Exporter(hs.suite, master, hs.clientRandom, hs.serverRandom, hs.ems));
   }

@@ -18,7 +18,7 @@ import { certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, reject
 import { fromUtf8 } from '../util.ts';
 import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
-import { sendTickets } from './resumption.ts';
+import { sendTickets, ticketsWanted } from './resumption.ts';
 
 const eeOrder: readonly number[] = [ExtensionType.SupportedGroups, ExtensionType.RecordSizeLimit, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.ServerName];
 
@@ -138,6 +138,7 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
     const verifyData = finishedVerifyData(suite.hash, sHts, hs.transcript.current());
     const finBytes = encodeMessage(encodeFinished, { verifyData });
     hs.transcript.add(finBytes);
+    cx2.noteFinished('local', verifyData);
     cx2.sendHandshake(finBytes);
 
     const serverFinishedHash = hs.transcript.current();
@@ -245,7 +246,9 @@ export class ExpectClientFinished implements HandshakeState {
       throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', 'client Finished does not match the handshake transcript');
     }
     hs.transcript.add(m.encoding);
-    const resumptionSecret = hs.master!.resumptionMasterSecret(hs.transcript.current());
+    cx.noteFinished('peer', fin.verifyData);
+    // resumption_master_secret only feeds tickets (RFC 8446 §4.6.1): skip it when none are sent.
+    const resumptionSecret = ticketsWanted(hs.config) ? hs.master!.resumptionMasterSecret(hs.transcript.current()) : new Uint8Array(0);
     hs.master!.wipe();
     cx.allowCompatCcs(false);
     cx.setTls13ReadKeys(suite, hs.clientApplicationTrafficSecret!);

@@ -1,0 +1,395 @@
+// TLS 1.2 client certificates (mTLS, RFC 5246 §7.4.4, §7.4.6, §7.4.8) against real peers, both
+// directions; the TLS 1.2 twin of mtls-tls13.test.ts. typetls server (the `typetls server` CLI
+// with --max-version 1.2 and the node adapter with maxVersion 'TLSv1.2') vs `openssl s_client
+// -tls1_2 -cert -key` (ECDSA, Ed25519, RSA) and node:tls clients; typetls client (`connect()`
+// with cert/key, maxVersion 'TLSv1.2') vs `openssl s_server -tls1_2 -Verify 1` / `-verify 1` and
+// a node:tls server with `requestCert`. Revocation with CRLs made by `openssl ca -revoke`.
+//
+// A missing certificate when one is required: TLS 1.2 has no certificate_required alert (RFC
+// 8446 §6.2 added it); RFC 5246 §7.4.6 says the server "MAY respond with a fatal
+// handshake_failure alert", and OpenSSL (ssl/statem/statem_srvr.c, tls_process_client_certificate:
+// SSL_AD_HANDSHAKE_FAILURE below TLS 1.3) and hence node:tls do so. typetls matches.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { AlertDescription } from '../../src/core/codec/codepoints.ts';
+import { isTlsError, type TlsError } from '../../src/core/errors.ts';
+import { startServer, type RunningServer } from '../../src/cli/server-command.ts';
+import { parseClientArgs, parseServerArgs } from '../../src/cli/args.ts';
+import { runClient } from '../../src/cli/client-command.ts';
+import { connect, type ConnectOptions } from '../../src/node/connect.ts';
+import { createServer, type ServerOptions, type TlsServer } from '../../src/node/server.ts';
+import type { TlsSocket } from '../../src/node/socket.ts';
+import { nodeCryptoProvider } from '../../src/providers/node/index.ts';
+import { describeCertificate } from '../../src/webpki/index.ts';
+import { nodeTlsConnect, readAll, runOpensslClient, startNodeTlsServer, startOpensslServer, trackTempDir, type OpensslServer } from '../helpers/peers.ts';
+import { OpenSslPki, type CertificateAuthority, type CrlMaterial, type IssuedCertificate, type KeyType } from '../helpers/pki-openssl.ts';
+import { collect, destroyTypetlsSockets, failed, secured } from './typetls-endpoints.ts';
+
+const DAY = 86400_000;
+const GET = 'GET / HTTP/1.0\r\n\r\n';
+
+interface Pki {
+  pki: OpenSslPki;
+  root: CertificateAuthority;
+  /** Issues the client leaves. */
+  clientCa: CertificateAuthority;
+  /** A second intermediate, revoked by the root's CRL. */
+  revokedCa: CertificateAuthority;
+  server: IssuedCertificate;
+  clients: Record<'ecdsa-p256' | 'ed25519' | 'rsa2048', IssuedCertificate>;
+  revokedLeaf: IssuedCertificate;
+  serverAuthOnly: IssuedCertificate;
+  underRevokedCa: IssuedCertificate;
+  rootCrl: CrlMaterial;
+  clientCaCrl: CrlMaterial;
+  clientCaCrlExpired: CrlMaterial;
+  revokedCaCrl: CrlMaterial;
+}
+
+let p: Pki;
+const started: Array<{ close(): Promise<void> }> = [];
+
+before(() => {
+  const pki = OpenSslPki.create();
+  trackTempDir(pki.dir);
+  const root = pki.makeCa({ name: 'mTLS Root', keyType: 'ecdsa-p256' });
+  const clientCa = pki.makeCa({ name: 'mTLS Client CA', keyType: 'ecdsa-p256', issuer: root, pathLen: 0 });
+  const revokedCa = pki.makeCa({ name: 'mTLS Revoked CA', keyType: 'ecdsa-p256', issuer: root, pathLen: 0 });
+  const server = pki.makeCertificate({ issuer: root, keyType: 'ecdsa-p256', name: 'localhost', sans: ['DNS:localhost', 'IP:127.0.0.1'], eku: ['serverAuth'] });
+  const leaf = (issuer: CertificateAuthority, keyType: KeyType, name: string, eku: 'clientAuth' | 'serverAuth' = 'clientAuth') =>
+    pki.makeCertificate({ issuer, keyType, name, sans: [`DNS:${name}.test`], eku: [eku] });
+  const clients = {
+    'ecdsa-p256': leaf(clientCa, 'ecdsa-p256', 'client-ecdsa'),
+    'ed25519': leaf(clientCa, 'ed25519', 'client-ed25519'),
+    'rsa2048': leaf(clientCa, 'rsa2048', 'client-rsa'),
+  };
+  const revokedLeaf = leaf(clientCa, 'ecdsa-p256', 'client-revoked');
+  const serverAuthOnly = leaf(clientCa, 'ecdsa-p256', 'client-serverauth-only', 'serverAuth');
+  const underRevokedCa = leaf(revokedCa, 'ecdsa-p256', 'client-under-revoked-ca');
+  pki.revoke(revokedLeaf, 'keyCompromise');
+  pki.revoke(revokedCa, 'CACompromise');
+  const now = Date.now();
+  p = {
+    pki, root, clientCa, revokedCa, server, clients, revokedLeaf, serverAuthOnly, underRevokedCa,
+    rootCrl: pki.makeCrl(root),
+    clientCaCrl: pki.makeCrl(clientCa),
+    clientCaCrlExpired: pki.makeCrl(clientCa, { lastUpdate: new Date(now - 10 * DAY), nextUpdate: new Date(now - DAY) }),
+    revokedCaCrl: pki.makeCrl(revokedCa),
+  };
+});
+
+after(async () => {
+  await Promise.all(started.splice(0).map((s) => s.close()));
+  destroyTypetlsSockets();
+  p.pki.cleanup();
+});
+
+/** PEM of a leaf followed by its issuing intermediate (what a client sends). */
+function chainPem(c: IssuedCertificate): string {
+  return c.certPem + c.issuer!.certPem;
+}
+
+function chainFile(c: IssuedCertificate): string {
+  return p.pki.bundle(`chain-${c.serial}.pem`, [c.issuer!.certPem]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// typetls server side
+
+interface MtlsServer {
+  readonly port: number;
+  readonly server: TlsServer;
+  /** Handshake errors, in order. */
+  readonly errors: Error[];
+  nextError(timeoutMs?: number): Promise<TlsError>;
+}
+
+/** Waits for the next 'tlsClientError' of `server`. */
+function nextTlsClientError(server: TlsServer, timeoutMs = 10_000): Promise<TlsError> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no tlsClientError within ${timeoutMs} ms`)), timeoutMs);
+    server.once('tlsClientError', (e: unknown) => {
+      clearTimeout(t);
+      if (isTlsError(e)) resolve(e);
+      else reject(new Error(`tlsClientError is not a TlsError: ${String(e)}`));
+    });
+  });
+}
+
+/**
+ * A typetls server (node adapter) that answers every request with the client certificate's
+ * subject (via describeCertificate), or `client certificate: none`.
+ */
+async function adapterServer(o: Omit<ServerOptions, 'cert' | 'key'>): Promise<MtlsServer> {
+  const server = createServer({ cert: p.server.certPem, key: p.server.keyPem, maxVersion: 'TLSv1.2', ...o }, (s: TlsSocket) => {
+    const chain = s.negotiated!.peerCertificates;
+    const who = chain.length === 0 ? 'none' : describeCertificate(chain[0]!, nodeCryptoProvider.hashes.sha256).subject;
+    s.on('error', () => {});
+    s.end(`client certificate: ${who}\n`);
+  });
+  const errors: Error[] = [];
+  server.on('tlsClientError', (e: Error) => errors.push(e));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  started.push({ close });
+  return { port: (server.address() as AddressInfo).port, server, errors, nextError: (t) => nextTlsClientError(server, t) };
+}
+
+/** The `typetls server` CLI code (http mode), with files from the test PKI. */
+async function cliServer(extra: readonly string[]): Promise<RunningServer & { stderr: () => string }> {
+  let err = '';
+  const stderr = new PassThrough();
+  stderr.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+  const stdout = new PassThrough();
+  stdout.resume();
+  const args = parseServerArgs(['--cert', p.server.certPath, '--key', p.server.keyPath, '--port', '0', '--mode', 'http', '--max-version', '1.2', ...extra]);
+  const { readFileSync } = await import('node:fs');
+  const running = await startServer(args, { stdout, stderr, stdin: () => new PassThrough(), readFile: (f) => readFileSync(f), env: {} });
+  started.push(running);
+  return { ...running, stderr: () => err };
+}
+
+/** s_client with an optional client certificate (leaf + intermediate); sends GET / and reads to the end. */
+async function sClient(port: number, client: IssuedCertificate | null) {
+  return runOpensslClient({
+    port, caFile: p.root.certPath, verifyHostname: 'localhost', input: GET, ignoreEof: true, tls13Only: false,
+    ...(client !== null ? { certFile: client.certPath, keyFile: client.keyPath } : {}),
+    extraArgs: ['-tls1_2', ...(client !== null ? ['-cert_chain', chainFile(client)] : [])],
+  });
+}
+
+describe('openssl s_client -> typetls server (CLI http mode, --client-ca)', () => {
+  let optional: RunningServer & { stderr: () => string };
+  let required: RunningServer & { stderr: () => string };
+  before(async () => {
+    optional = await cliServer(['--client-ca', p.root.certPath]);
+    required = await cliServer(['--client-ca', p.root.certPath, '--require-client-cert']);
+  });
+
+  for (const kind of ['ecdsa-p256', 'ed25519', 'rsa2048'] as const) {
+    test(`${kind} client certificate: the response names its subject`, async () => {
+      const c = p.clients[kind];
+      const r = await sClient(required.port, c);
+      assert.equal(r.timedOut, false, `s_client timed out\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /^typetls server$/m, `no response\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^client certificate: CN=${c.subject.replace(/^\/CN=/, '')}$`, 'm'));
+      assert.match(r.stdout, /^protocol: TLSv1\.2$/m);
+      assert.match(r.stdout, /^New, TLSv1\.2, Cipher is ECDHE-/m);
+    });
+  }
+
+  test('typetls client --cert/--key --http against typetls server --require-client-cert', async () => {
+    const { readFileSync } = await import('node:fs');
+    const c = p.clients['ed25519'];
+    const certFile = p.pki.bundle('cli-client-chain.pem', [chainPem(c)]);
+    let out = '';
+    let err = '';
+    const stdout = new PassThrough();
+    stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+    const stderr = new PassThrough();
+    stderr.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+    const args = parseClientArgs([`127.0.0.1:${required.port}`, '--servername', 'localhost', '--ca', p.root.certPath, '--cert', certFile, '--key', c.keyPath, '--http', '--max-version', '1.2']);
+    const code = await runClient(args, { stdout, stderr, stdin: () => new PassThrough(), readFile: (f) => readFileSync(f), env: {} });
+    assert.equal(code, 0, err);
+    assert.match(out, /^client certificate: CN=client-ed25519$/m, out);
+  });
+
+  test('optional: anonymous s_client is let in and reported as none', async () => {
+    const r = await sClient(optional.port, null);
+    assert.match(r.stdout, /^client certificate: none$/m, `${r.stdout}\n${r.stderr}`);
+  });
+
+  test('required: s_client without a certificate gets handshake_failure (no certificate_required in TLS 1.2)', async () => {
+    const err = nextTlsClientError(required.server);
+    const r = await sClient(required.port, null);
+    const e = await err;
+    assert.equal(e.code, 'ERR_TLS_PEER_CERTIFICATE_REQUIRED');
+    assert.equal(e.alert, AlertDescription.HandshakeFailure);
+    assert.match(r.stdout + r.stderr, /alert handshake failure/i, 'the alert s_client received');
+    assert.doesNotMatch(r.stdout, /^typetls server$/m);
+    assert.match(required.stderr(), /handshake failed from 127\.0\.0\.1:\d+: .*ERR_TLS_PEER_CERTIFICATE_REQUIRED/);
+  });
+
+  test('--crl: a revoked client certificate gets certificate_revoked', async () => {
+    const crl = p.pki.bundle('cli-crls.pem', [p.rootCrl.crlPem, p.clientCaCrl.crlPem]);
+    const s = await cliServer(['--client-ca', p.root.certPath, '--require-client-cert', '--crl', crl]);
+    const err = nextTlsClientError(s.server);
+    const r = await sClient(s.port, p.revokedLeaf);
+    const e = await err;
+    assert.equal(e.code, 'ERR_TLS_CERT_REVOKED');
+    assert.equal(e.alert, AlertDescription.CertificateRevoked);
+    assert.match(e.message, /keyCompromise/);
+    assert.match(r.stdout + r.stderr, /certificate revoked/i, 'the alert s_client received');
+    // A good certificate still passes the same server.
+    const ok = await sClient(s.port, p.clients['ecdsa-p256']);
+    assert.match(ok.stdout, /^client certificate: CN=client-ecdsa$/m, `${ok.stdout}\n${ok.stderr}`);
+  });
+});
+
+describe('node:tls client -> typetls server (adapter clientCa)', () => {
+  test('cert/key are verified and named; no cert is anonymous when rejectUnauthorized is false', async () => {
+    const s = await adapterServer({ clientCa: p.root.certPem, rejectUnauthorized: false });
+    for (const kind of ['ecdsa-p256', 'rsa2048', 'ed25519'] as const) {
+      const c = p.clients[kind];
+      const sock = await nodeTlsConnect(s.port, { ca: p.root.certPem, servername: 'localhost', cert: chainPem(c), key: c.keyPem, maxVersion: 'TLSv1.2' });
+      assert.equal(sock.getProtocol(), 'TLSv1.2');
+      assert.equal((await readAll(sock)).toString('utf8'), `client certificate: ${c.subject.replace(/^\/CN=/, 'CN=')}\n`);
+    }
+    const anon = await nodeTlsConnect(s.port, { ca: p.root.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
+    assert.equal((await readAll(anon)).toString('utf8'), 'client certificate: none\n');
+    assert.deepEqual(s.errors, []);
+  });
+
+  test('requestCert: false turns client authentication off', async () => {
+    const s = await adapterServer({ clientCa: p.root.certPem, requestCert: false });
+    const c = p.clients['ecdsa-p256'];
+    const sock = await nodeTlsConnect(s.port, { ca: p.root.certPem, servername: 'localhost', cert: chainPem(c), key: c.keyPem, maxVersion: 'TLSv1.2' });
+    assert.equal((await readAll(sock)).toString('utf8'), 'client certificate: none\n');
+  });
+
+});
+
+describe('node:tls client -> typetls server: certificate required', () => {
+  test('a node:tls client without a certificate gets handshake_failure', async () => {
+    const s = await adapterServer({ clientCa: p.root.certPem });
+    const err = s.nextError();
+    await assert.rejects(nodeTlsConnect(s.port, { ca: p.root.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' }), /handshake failure/i);
+    const e = await err;
+    assert.equal(e.code, 'ERR_TLS_PEER_CERTIFICATE_REQUIRED');
+    assert.equal(e.alert, AlertDescription.HandshakeFailure);
+  });
+});
+
+describe('revocation options (typetls server, openssl s_client)', () => {
+  async function refused(o: Omit<ServerOptions, 'cert' | 'key'>, client: IssuedCertificate, code: string, alert: number, sClientSees: RegExp): Promise<TlsError> {
+    const s = await adapterServer(o);
+    const err = s.nextError();
+    const r = await sClient(s.port, client);
+    const e = await err;
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.alert, alert);
+    assert.match(r.stdout + r.stderr, sClientSees, 'the alert s_client received');
+    assert.doesNotMatch(r.stdout, /^client certificate:/m);
+    return e;
+  }
+  async function accepted(o: Omit<ServerOptions, 'cert' | 'key'>, client: IssuedCertificate): Promise<void> {
+    const s = await adapterServer(o);
+    const r = await sClient(s.port, client);
+    assert.match(r.stdout, new RegExp(`^client certificate: CN=${client.subject.replace(/^\/CN=/, '')}$`, 'm'), `${r.stdout}\n${r.stderr}\n${s.errors.map(String).join('\n')}`);
+  }
+  const base = () => ({ clientCa: p.root.certPem });
+
+  test('revoked leaf (openssl ca -revoke + -gencrl, DER CRLs): certificate_revoked', async () => {
+    await refused({ ...base(), crl: [p.rootCrl.crlDer, p.clientCaCrl.crlDer] }, p.revokedLeaf, 'ERR_TLS_CERT_REVOKED', AlertDescription.CertificateRevoked, /certificate revoked/i);
+  });
+
+  test("expired CRL: refused with expiration 'enforce', accepted with 'ignore' (the default)", async () => {
+    const crl = [p.rootCrl.crlPem, p.clientCaCrlExpired.crlPem];
+    await refused({ ...base(), crl, crlOptions: { expiration: 'enforce' } }, p.clients['ecdsa-p256'], 'ERR_TLS_CERT_CRL_EXPIRED', AlertDescription.CertificateUnknown, /certificate unknown/i);
+    await accepted({ ...base(), crl }, p.clients['ecdsa-p256']);
+  });
+
+  test("unknown status (no CRL from the client CA): refused with 'deny' (default), accepted with 'allow'", async () => {
+    await refused({ ...base(), crl: p.rootCrl.crlPem }, p.clients['ecdsa-p256'], 'ERR_TLS_CERT_REVOCATION_UNKNOWN', AlertDescription.CertificateUnknown, /certificate unknown/i);
+    await accepted({ ...base(), crl: p.rootCrl.crlPem, crlOptions: { unknownStatus: 'allow' } }, p.clients['ecdsa-p256']);
+  });
+
+  test("revoked intermediate: refused with depth 'chain' (default), accepted with 'end-entity'", async () => {
+    const crl = [p.rootCrl.crlPem, p.revokedCaCrl.crlPem];
+    const e = await refused({ ...base(), crl }, p.underRevokedCa, 'ERR_TLS_CERT_REVOKED', AlertDescription.CertificateRevoked, /certificate revoked/i);
+    assert.match(e.message, /mTLS Revoked CA/);
+    await accepted({ ...base(), crl, crlOptions: { depth: 'end-entity' } }, p.underRevokedCa);
+  });
+
+  test('client certificate with serverAuth EKU only: unsupported_certificate', async () => {
+    await refused(base(), p.serverAuthOnly, 'ERR_TLS_CERT_REQUIRED_EKU_NOT_FOUND', AlertDescription.UnsupportedCertificate, /unsupported certificate/i);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// typetls client side
+
+/** connect() to 127.0.0.1:port trusting the test root, with an optional client certificate. */
+function typetlsConnect(port: number, client: IssuedCertificate | null, extra: Partial<ConnectOptions> = {}): TlsSocket {
+  const s = connect({
+    host: '127.0.0.1', port, servername: 'localhost', ca: p.root.certPem, maxVersion: 'TLSv1.2', keyLog: null,
+    ...(client !== null ? { cert: chainPem(client), key: client.keyPem } : {}),
+    ...extra,
+  });
+  started.push({ close: async () => { s.destroy(); } });
+  return s;
+}
+
+describe('typetls client -> openssl s_server', () => {
+  let verifyRequired: OpensslServer;
+  let verifyOptional: OpensslServer;
+  before(async () => {
+    const common = { certFile: p.server.certPath, keyFile: p.server.keyPath, mode: 'www' as const, caFile: p.root.certPath, tls13Only: false };
+    verifyRequired = await startOpensslServer({ ...common, requireClientCert: true, extraArgs: ['-tls1_2'] }); // -Verify 1
+    verifyOptional = await startOpensslServer({ ...common, extraArgs: ['-tls1_2', '-verify', '1'] });
+    started.push({ close: () => verifyRequired.stop() }, { close: () => verifyOptional.stop() });
+  });
+
+  for (const kind of ['ecdsa-p256', 'ed25519', 'rsa2048'] as const) {
+    test(`-Verify 1 accepts our ${kind} certificate (sent with its intermediate)`, async () => {
+      const s = typetlsClient(verifyRequired.port, p.clients[kind]);
+      await secured(s);
+      s.write(GET);
+      const page = (await readAll(s)).toString('latin1');
+      assert.equal(/New, TLSv1\.2/.test(page), true, 'the page reports TLS 1.2');
+      // s_server -www prints the verified client certificate (X509_print) on its page.
+      assert.equal(/^Client certificate$/m.test(page), true, 'the page shows a client certificate');
+      assert.equal(new RegExp(`Subject: CN\\s*=\\s*${p.clients[kind].subject.replace(/^\/CN=/, '')}\\b`).test(page), true, 'the page names our subject');
+    });
+  }
+
+  test('-Verify 1 without a certificate: the server sends handshake_failure', async () => {
+    const s = typetlsClient(verifyRequired.port, null);
+    const e = await failed(s);
+    assert.equal(isTlsError(e) ? e.code : String(e), 'ERR_TLS_ALERT_RECEIVED', e.message);
+    assert.equal((e as TlsError & { received?: number }).received, AlertDescription.HandshakeFailure);
+  });
+
+  test('-verify 1 (optional) lets us in without a certificate, and with one', async () => {
+    const anon = typetlsClient(verifyOptional.port, null);
+    await secured(anon);
+    anon.write(GET);
+    const page = (await readAll(anon)).toString('latin1');
+    assert.equal(/no client certificate available/i.test(page), true, `no 'no client certificate available' in the page:\n${page.slice(-400)}`);
+    const withCert = typetlsClient(verifyOptional.port, p.clients['ecdsa-p256']);
+    await secured(withCert);
+    withCert.write(GET);
+    assert.equal(/Subject: CN\s*=\s*client-ecdsa\b/.test((await readAll(withCert)).toString('latin1')), true, 'the page names our subject');
+  });
+});
+
+function typetlsClient(port: number, client: IssuedCertificate | null): TlsSocket {
+  return typetlsConnect(port, client);
+}
+
+describe('typetls client -> node:tls server with requestCert', () => {
+  test('rejectUnauthorized: the server verifies our chain; without one we are refused', async () => {
+    const node = await startNodeTlsServer({
+      cert: p.server.certPem, key: p.server.keyPem, ca: p.root.certPem, requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2',
+    }, (sock) => {
+      const peer = sock.getPeerCertificate();
+      sock.write(`${String(sock.getProtocol())} authorized=${String(sock.authorized)} cn=${String(peer.subject?.CN)}\n`);
+    });
+    try {
+      const s = typetlsClient(node.port, p.clients['ed25519']);
+      await secured(s);
+      const expected = 'TLSv1.2 authorized=true cn=client-ed25519\n';
+      assert.equal((await collect(s, expected.length)).toString('utf8'), expected);
+      s.on('error', () => {}); // the server is stopped below without close_notify
+      s.destroy();
+      const anon = typetlsClient(node.port, null);
+      const e = await failed(anon);
+      assert.equal(isTlsError(e) ? e.code : String(e), 'ERR_TLS_ALERT_RECEIVED', e.message);
+      assert.equal((e as TlsError & { received?: number }).received, AlertDescription.HandshakeFailure);
+    } finally {
+      await node.stop();
+    }
+  });
+});
