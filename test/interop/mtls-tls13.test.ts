@@ -1,151 +1,34 @@
-// TLS 1.3 client certificates (mTLS) against real peers, both directions (TLS 1.2 is not
-// implemented yet). typetls server (the `typetls server` CLI code and the node adapter's
+// TLS 1.3 client certificates (mTLS) against real peers, both directions (mtls-tls12.test.ts is
+// the TLS 1.2 twin; the PKI and servers are in helpers/mtls-fixture.ts). typetls server (the `typetls server` CLI code and the node adapter's
 // clientCa / rejectUnauthorized / crl options) vs `openssl s_client -cert -key` (ECDSA, Ed25519,
 // RSA) and node:tls clients; typetls client (`connect()` with cert/key) vs `openssl s_server
 // -Verify 1` / `-verify 1` and a node:tls server with `requestCert`. Revocation with CRLs made by
 // `openssl ca -revoke` / `-gencrl`: a revoked leaf, an expired CRL (per expiration option), an
 // unknown status (per option), a revoked intermediate (depth 'chain' vs 'end-entity').
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { AlertDescription } from '../../src/core/codec/codepoints.ts';
 import { isTlsError, type TlsError } from '../../src/core/errors.ts';
-import { startServer, type RunningServer } from '../../src/cli/server-command.ts';
-import { parseClientArgs, parseServerArgs } from '../../src/cli/args.ts';
+import { type RunningServer } from '../../src/cli/server-command.ts';
+import { parseClientArgs } from '../../src/cli/args.ts';
 import { runClient } from '../../src/cli/client-command.ts';
 import { connect, type ConnectOptions } from '../../src/node/connect.ts';
-import { createServer, type ServerOptions, type TlsServer } from '../../src/node/server.ts';
+import { createServer, type ServerOptions } from '../../src/node/server.ts';
 import type { TlsSocket } from '../../src/node/socket.ts';
-import { nodeCryptoProvider } from '../../src/providers/node/index.ts';
-import { describeCertificate } from '../../src/webpki/index.ts';
-import { nodeTlsConnect, readAll, runOpensslClient, startNodeTlsServer, startOpensslServer, trackTempDir, type OpensslServer } from '../helpers/peers.ts';
-import { OpenSslPki, type CertificateAuthority, type CrlMaterial, type IssuedCertificate, type KeyType } from '../helpers/pki-openssl.ts';
-import { collect, destroyTypetlsSockets, failed, secured } from './typetls-endpoints.ts';
+import { nodeTlsConnect, readAll, runOpensslClient, startNodeTlsServer, startOpensslServer, type OpensslServer } from '../helpers/peers.ts';
+import { type IssuedCertificate } from '../helpers/pki-openssl.ts';
+import { collect, failed, secured } from './typetls-endpoints.ts';
+import { mtlsFixture, type Pki } from '../helpers/mtls-fixture.ts';
 
-const DAY = 86400_000;
 const GET = 'GET / HTTP/1.0\r\n\r\n';
 
-interface Pki {
-  pki: OpenSslPki;
-  root: CertificateAuthority;
-  /** Issues the client leaves. */
-  clientCa: CertificateAuthority;
-  /** A second intermediate, revoked by the root's CRL. */
-  revokedCa: CertificateAuthority;
-  server: IssuedCertificate;
-  clients: Record<'ecdsa-p256' | 'ed25519' | 'rsa2048', IssuedCertificate>;
-  revokedLeaf: IssuedCertificate;
-  serverAuthOnly: IssuedCertificate;
-  underRevokedCa: IssuedCertificate;
-  rootCrl: CrlMaterial;
-  clientCaCrl: CrlMaterial;
-  clientCaCrlExpired: CrlMaterial;
-  revokedCaCrl: CrlMaterial;
-}
-
+const fx = mtlsFixture('TLSv1.3');
+const { chainPem, chainFile, nextTlsClientError, adapterServer, cliServer, track } = fx;
 let p: Pki;
-const started: Array<{ close(): Promise<void> }> = [];
-
 before(() => {
-  const pki = OpenSslPki.create();
-  trackTempDir(pki.dir);
-  const root = pki.makeCa({ name: 'mTLS Root', keyType: 'ecdsa-p256' });
-  const clientCa = pki.makeCa({ name: 'mTLS Client CA', keyType: 'ecdsa-p256', issuer: root, pathLen: 0 });
-  const revokedCa = pki.makeCa({ name: 'mTLS Revoked CA', keyType: 'ecdsa-p256', issuer: root, pathLen: 0 });
-  const server = pki.makeCertificate({ issuer: root, keyType: 'ecdsa-p256', name: 'localhost', sans: ['DNS:localhost', 'IP:127.0.0.1'], eku: ['serverAuth'] });
-  const leaf = (issuer: CertificateAuthority, keyType: KeyType, name: string, eku: 'clientAuth' | 'serverAuth' = 'clientAuth') =>
-    pki.makeCertificate({ issuer, keyType, name, sans: [`DNS:${name}.test`], eku: [eku] });
-  const clients = {
-    'ecdsa-p256': leaf(clientCa, 'ecdsa-p256', 'client-ecdsa'),
-    'ed25519': leaf(clientCa, 'ed25519', 'client-ed25519'),
-    'rsa2048': leaf(clientCa, 'rsa2048', 'client-rsa'),
-  };
-  const revokedLeaf = leaf(clientCa, 'ecdsa-p256', 'client-revoked');
-  const serverAuthOnly = leaf(clientCa, 'ecdsa-p256', 'client-serverauth-only', 'serverAuth');
-  const underRevokedCa = leaf(revokedCa, 'ecdsa-p256', 'client-under-revoked-ca');
-  pki.revoke(revokedLeaf, 'keyCompromise');
-  pki.revoke(revokedCa, 'CACompromise');
-  const now = Date.now();
-  p = {
-    pki, root, clientCa, revokedCa, server, clients, revokedLeaf, serverAuthOnly, underRevokedCa,
-    rootCrl: pki.makeCrl(root),
-    clientCaCrl: pki.makeCrl(clientCa),
-    clientCaCrlExpired: pki.makeCrl(clientCa, { lastUpdate: new Date(now - 10 * DAY), nextUpdate: new Date(now - DAY) }),
-    revokedCaCrl: pki.makeCrl(revokedCa),
-  };
+  p = fx.p;
 });
-
-after(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-  destroyTypetlsSockets();
-  p.pki.cleanup();
-});
-
-/** PEM of a leaf followed by its issuing intermediate (what a client sends). */
-function chainPem(c: IssuedCertificate): string {
-  return c.certPem + c.issuer!.certPem;
-}
-
-function chainFile(c: IssuedCertificate): string {
-  return p.pki.bundle(`chain-${c.serial}.pem`, [c.issuer!.certPem]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// typetls server side
-
-interface MtlsServer {
-  readonly port: number;
-  readonly server: TlsServer;
-  /** Handshake errors, in order. */
-  readonly errors: Error[];
-  nextError(timeoutMs?: number): Promise<TlsError>;
-}
-
-/** Waits for the next 'tlsClientError' of `server`. */
-function nextTlsClientError(server: TlsServer, timeoutMs = 10_000): Promise<TlsError> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no tlsClientError within ${timeoutMs} ms`)), timeoutMs);
-    server.once('tlsClientError', (e: unknown) => {
-      clearTimeout(t);
-      if (isTlsError(e)) resolve(e);
-      else reject(new Error(`tlsClientError is not a TlsError: ${String(e)}`));
-    });
-  });
-}
-
-/**
- * A typetls server (node adapter) that answers every request with the client certificate's
- * subject (via describeCertificate), or `client certificate: none`.
- */
-async function adapterServer(o: Omit<ServerOptions, 'cert' | 'key'>): Promise<MtlsServer> {
-  const server = createServer({ cert: p.server.certPem, key: p.server.keyPem, minVersion: 'TLSv1.3', ...o }, (s: TlsSocket) => {
-    const chain = s.negotiated!.peerCertificates;
-    const who = chain.length === 0 ? 'none' : describeCertificate(chain[0]!, nodeCryptoProvider.hashes.sha256).subject;
-    s.on('error', () => {});
-    s.end(`client certificate: ${who}\n`);
-  });
-  const errors: Error[] = [];
-  server.on('tlsClientError', (e: Error) => errors.push(e));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  started.push({ close });
-  return { port: (server.address() as AddressInfo).port, server, errors, nextError: (t) => nextTlsClientError(server, t) };
-}
-
-/** The `typetls server` CLI code (http mode), with files from the test PKI. */
-async function cliServer(extra: readonly string[]): Promise<RunningServer & { stderr: () => string }> {
-  let err = '';
-  const stderr = new PassThrough();
-  stderr.on('data', (b: Buffer) => { err += b.toString('utf8'); });
-  const stdout = new PassThrough();
-  stdout.resume();
-  const args = parseServerArgs(['--cert', p.server.certPath, '--key', p.server.keyPath, '--port', '0', '--mode', 'http', ...extra]);
-  const { readFileSync } = await import('node:fs');
-  const running = await startServer(args, { stdout, stderr, stdin: () => new PassThrough(), readFile: (f) => readFileSync(f), env: {} });
-  started.push(running);
-  return { ...running, stderr: () => err };
-}
 
 /** s_client with an optional client certificate (leaf + intermediate); sends GET / and reads to the end. */
 async function sClient(port: number, client: IssuedCertificate | null) {
@@ -305,7 +188,7 @@ function typetlsConnect(port: number, client: IssuedCertificate | null, extra: P
     ...(client !== null ? { cert: chainPem(client), key: client.keyPem } : {}),
     ...extra,
   });
-  started.push({ close: async () => { s.destroy(); } });
+  track({ close: async () => { s.destroy(); } });
   return s;
 }
 
@@ -316,7 +199,7 @@ describe('typetls client -> openssl s_server', () => {
     const common = { certFile: p.server.certPath, keyFile: p.server.keyPath, mode: 'www' as const, caFile: p.root.certPath };
     verifyRequired = await startOpensslServer({ ...common, requireClientCert: true }); // -Verify 1
     verifyOptional = await startOpensslServer({ ...common, extraArgs: ['-verify', '1'] });
-    started.push({ close: () => verifyRequired.stop() }, { close: () => verifyOptional.stop() });
+    track({ close: () => verifyRequired.stop() }, { close: () => verifyOptional.stop() });
   });
 
   for (const kind of ['ecdsa-p256', 'ed25519', 'rsa2048'] as const) {

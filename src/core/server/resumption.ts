@@ -5,15 +5,13 @@
  */
 import type { ClientHello } from '../codec/client-hello.ts';
 import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode } from '../codec/codepoints.ts';
-import { emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
 import { decodeEndOfEarlyData } from '../codec/end-of-early-data.ts';
-import { encodeFinished } from '../codec/finished.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { emptyNewSessionTicketExtensions, encodeNewSessionTicket } from '../codec/new-session-ticket.ts';
 import { Reader } from '../codec/reader.ts';
 import { emptyServerHelloExtensions, encodeServerHello } from '../codec/server-hello.ts';
 import { Writer } from '../codec/writer.ts';
-import { EarlySecret, finishedVerifyData, resumptionPsk } from '../crypto/key-schedule.ts';
+import { EarlySecret, resumptionPsk } from '../crypto/key-schedule.ts';
 import { TlsError, TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import { Tls13Exporter } from '../conn/exporter.ts';
@@ -23,7 +21,7 @@ import { encodeMessage } from '../conn/tls13-shared.ts';
 import { constantTimeEqual, fromUtf8, utf8 } from '../util.ts';
 import type { ServerConfig } from './config.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
-import { ExpectClientFinished } from './tls13.ts';
+import { ExpectClientFinished, sendEncryptedExtensions, sendServerFinished } from './tls13.ts';
 
 /** What a ticket carries back to us (sealed by the ticketer, or kept in the session store). */
 export interface ServerSessionState {
@@ -265,39 +263,9 @@ function sendResumedServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
   } else {
     cx.setTls13ReadKeys(suite, cHts);
   }
-  const clientLimit = hs.hello!.extensions.recordSizeLimit;
-  if (clientLimit !== null) cx.setPeerRecordSizeLimit(clientLimit);
-
-  // EncryptedExtensions as in the full flight (tls13.ts), plus early_data.
-  const ee = emptyEncryptedExtensionsExtensions();
-  const order: number[] = [];
-  if (hs.config.sendSupportedGroups) { ee.supportedGroups = hs.config.groups.map((g) => g.group); order.push(ExtensionType.SupportedGroups); }
-  if (clientLimit !== null && hs.config.recordSizeLimit !== null) { ee.recordSizeLimit = hs.config.recordSizeLimit; order.push(ExtensionType.RecordSizeLimit); }
-  if (hs.alpn !== null) { ee.alpn = hs.alpn; order.push(ExtensionType.ApplicationLayerProtocolNegotiation); }
-  if (hs.sni !== null) { ee.serverName = true; order.push(ExtensionType.ServerName); }
-  if (r.earlyDataAccepted) { ee.earlyData = true; order.push(ExtensionType.EarlyData); }
-  ee.order = order;
-  const eeBytes = encodeMessage(encodeEncryptedExtensions, { extensions: ee });
-  hs.transcript.add(eeBytes);
-  cx.sendHandshake(eeBytes);
-
-  const verifyData = finishedVerifyData(suite.hash, sHts, hs.transcript.current());
-  const finBytes = encodeMessage(encodeFinished, { verifyData });
-  hs.transcript.add(finBytes);
-  cx.noteFinished('local', verifyData);
-  cx.sendHandshake(finBytes);
-  const serverFinishedHash = hs.transcript.current();
-  const master = handshakeSecret.intoMasterSecret();
-  hs.handshakeSecret = null;
-  hs.master = master;
-  const cAts = master.clientApplicationTrafficSecret(serverFinishedHash);
-  const sAts = master.serverApplicationTrafficSecret(serverFinishedHash);
-  hs.clientApplicationTrafficSecret = cAts;
-  hs.exporterSecret = master.exporterMasterSecret(serverFinishedHash);
-  cx.keyLog('CLIENT_TRAFFIC_SECRET_0', hs.clientRandom, cAts);
-  cx.keyLog('SERVER_TRAFFIC_SECRET_0', hs.clientRandom, sAts);
-  cx.keyLog('EXPORTER_SECRET', hs.clientRandom, hs.exporterSecret);
-  cx.setTls13WriteKeys(suite, sAts);
+  // EncryptedExtensions as in the full flight, plus early_data; then our Finished.
+  sendEncryptedExtensions(cx, hs, r.earlyDataAccepted);
+  sendServerFinished(cx, hs);
   return r.earlyDataAccepted ? new ExpectEndOfEarlyData(hs) : new ExpectClientFinished(hs);
 }
 

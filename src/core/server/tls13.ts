@@ -20,7 +20,7 @@ import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } fro
 import type { ServerHandshakeData } from './handshake-data.ts';
 import { sendTickets, ticketsWanted } from './resumption.ts';
 
-const eeOrder: readonly number[] = [ExtensionType.SupportedGroups, ExtensionType.RecordSizeLimit, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.ServerName];
+const eeOrder: readonly number[] = [ExtensionType.SupportedGroups, ExtensionType.RecordSizeLimit, ExtensionType.ApplicationLayerProtocolNegotiation, ExtensionType.ServerName, ExtensionType.EarlyData];
 
 function eeHas(e: EncryptedExtensionsExtensions, type: number): boolean {
   switch (type) {
@@ -28,6 +28,7 @@ function eeHas(e: EncryptedExtensionsExtensions, type: number): boolean {
     case ExtensionType.RecordSizeLimit: return e.recordSizeLimit !== null;
     case ExtensionType.ApplicationLayerProtocolNegotiation: return e.alpn !== null;
     case ExtensionType.ServerName: return e.serverName;
+    case ExtensionType.EarlyData: return e.earlyData;
     default: return false;
   }
 }
@@ -73,23 +74,7 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
   cx.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.clientRandom, sHts);
   cx.setTls13WriteKeys(suite, sHts);
   cx.setTls13ReadKeys(suite, cHts);
-  // RFC 8449 §4: the client's limit bounds every record we protect.
-  const clientLimit = hs.hello!.extensions.recordSizeLimit;
-  if (clientLimit !== null) cx.setPeerRecordSizeLimit(clientLimit);
-
-  const eeExt = emptyEncryptedExtensionsExtensions();
-  // RFC 8446 §4.2.7: our groups in preference order, "for the client to use in later connections".
-  if (hs.config.sendSupportedGroups) eeExt.supportedGroups = hs.config.groups.map((g) => g.group);
-  // RFC 8449 §4: we advertise ours only in answer to the client's.
-  if (clientLimit !== null && hs.config.recordSizeLimit !== null) eeExt.recordSizeLimit = hs.config.recordSizeLimit;
-  if (hs.alpn !== null) eeExt.alpn = hs.alpn;
-  // RFC 6066 §3: an empty server_name tells the client we used its SNI.
-  if (hs.sni !== null) eeExt.serverName = true;
-  // NSS's order (server_name last), so RFC 8448's EncryptedExtensions come out byte for byte.
-  eeExt.order = eeOrder.filter((t) => eeHas(eeExt, t));
-  const eeBytes = encodeMessage(encodeEncryptedExtensions, { extensions: eeExt });
-  hs.transcript.add(eeBytes);
-  cx.sendHandshake(eeBytes);
+  sendEncryptedExtensions(cx, hs, false);
 
   const verifier = hs.config.clientVerifier;
   if (verifier !== null && verifier.offerClientAuth()) {
@@ -135,27 +120,60 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
     hs.transcript.add(cvBytes);
     cx2.sendHandshake(cvBytes);
 
-    const verifyData = finishedVerifyData(suite.hash, sHts, hs.transcript.current());
-    const finBytes = encodeMessage(encodeFinished, { verifyData });
-    hs.transcript.add(finBytes);
-    cx2.noteFinished('local', verifyData);
-    cx2.sendHandshake(finBytes);
-
-    const serverFinishedHash = hs.transcript.current();
-    const master = handshakeSecret.intoMasterSecret();
-    hs.handshakeSecret = null;
-    hs.master = master;
-    const cAts = master.clientApplicationTrafficSecret(serverFinishedHash);
-    const sAts = master.serverApplicationTrafficSecret(serverFinishedHash);
-    hs.clientApplicationTrafficSecret = cAts;
-    hs.exporterSecret = master.exporterMasterSecret(serverFinishedHash);
-    cx2.keyLog('CLIENT_TRAFFIC_SECRET_0', hs.clientRandom, cAts);
-    cx2.keyLog('SERVER_TRAFFIC_SECRET_0', hs.clientRandom, sAts);
-    cx2.keyLog('EXPORTER_SECRET', hs.clientRandom, hs.exporterSecret);
-    // §4.4.4: the server may send data right after its Finished (0.5-RTT).
-    cx2.setTls13WriteKeys(suite, sAts);
+    sendServerFinished(cx2, hs);
     return hs.requestedClientCert ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs);
   });
+}
+
+/**
+ * EncryptedExtensions (RFC 8446 §4.3.1), for the full and the resumed flight: applies the
+ * client's record_size_limit and answers what the ClientHello asked for.
+ */
+export function sendEncryptedExtensions(cx: HandshakeContext, hs: ServerHandshakeData, earlyDataAccepted: boolean): void {
+  // RFC 8449 §4: the client's limit bounds every record we protect.
+  const clientLimit = hs.hello!.extensions.recordSizeLimit;
+  if (clientLimit !== null) cx.setPeerRecordSizeLimit(clientLimit);
+  const eeExt = emptyEncryptedExtensionsExtensions();
+  // RFC 8446 §4.2.7: our groups in preference order, "for the client to use in later connections".
+  if (hs.config.sendSupportedGroups) eeExt.supportedGroups = hs.config.groups.map((g) => g.group);
+  // RFC 8449 §4: we advertise ours only in answer to the client's.
+  if (clientLimit !== null && hs.config.recordSizeLimit !== null) eeExt.recordSizeLimit = hs.config.recordSizeLimit;
+  if (hs.alpn !== null) eeExt.alpn = hs.alpn;
+  // RFC 6066 §3: an empty server_name tells the client we used its SNI.
+  if (hs.sni !== null) eeExt.serverName = true;
+  // RFC 8446 §4.2.10: an empty early_data accepts the client's 0-RTT data.
+  eeExt.earlyData = earlyDataAccepted;
+  // NSS's order (server_name last), so RFC 8448's EncryptedExtensions come out byte for byte.
+  eeExt.order = eeOrder.filter((t) => eeHas(eeExt, t));
+  const eeBytes = encodeMessage(encodeEncryptedExtensions, { extensions: eeExt });
+  hs.transcript.add(eeBytes);
+  cx.sendHandshake(eeBytes);
+}
+
+/**
+ * Our Finished (RFC 8446 §4.4.4), then the application secrets (§7.1); the write key switches at
+ * once: the server may send data right after its Finished (0.5-RTT).
+ */
+export function sendServerFinished(cx: HandshakeContext, hs: ServerHandshakeData): void {
+  const suite = hs.suite!;
+  const verifyData = finishedVerifyData(suite.hash, hs.serverHandshakeTrafficSecret!, hs.transcript.current());
+  const finBytes = encodeMessage(encodeFinished, { verifyData });
+  hs.transcript.add(finBytes);
+  cx.noteFinished('local', verifyData);
+  cx.sendHandshake(finBytes);
+
+  const serverFinishedHash = hs.transcript.current();
+  const master = hs.handshakeSecret!.intoMasterSecret();
+  hs.handshakeSecret = null;
+  hs.master = master;
+  const cAts = master.clientApplicationTrafficSecret(serverFinishedHash);
+  const sAts = master.serverApplicationTrafficSecret(serverFinishedHash);
+  hs.clientApplicationTrafficSecret = cAts;
+  hs.exporterSecret = master.exporterMasterSecret(serverFinishedHash);
+  cx.keyLog('CLIENT_TRAFFIC_SECRET_0', hs.clientRandom, cAts);
+  cx.keyLog('SERVER_TRAFFIC_SECRET_0', hs.clientRandom, sAts);
+  cx.keyLog('EXPORTER_SECRET', hs.clientRandom, hs.exporterSecret);
+  cx.setTls13WriteKeys(suite, sAts);
 }
 
 /** Waiting for the client's Certificate (RFC 8446 §4.4.2; may be empty). */
