@@ -179,3 +179,39 @@ test('tshark decrypts typetls TLS 1.3 traffic (1-RTT and 0-RTT) with our key log
   const blind = execFileSync('tshark', ['-r', pcapFile, '-Y', 'http', '-T', 'fields', '-e', 'http.request.uri'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.equal(blind.trim(), '');
 });
+
+test('tshark decrypts typetls TLS 1.2 traffic (AES-GCM and ChaCha20) with our CLIENT_RANDOM lines', () => {
+  const suites = ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'];
+  const keylog: string[] = [];
+  const pcap = new Pcap();
+  const sc = createServerConfig({ provider, certificates: [key], maxVersion: 'TLSv1.2' });
+  suites.forEach((suite, i) => {
+    const cc = createClientConfig({
+      provider, verifier: createServerVerifier({ roots: [root.certDer], signatures: provider.signatures }),
+      keyLog: (l) => keylog.push(l), maxVersion: 'TLSv1.2', cipherSuites: [suite],
+    });
+    const flow = new TcpFlow(pcap, 41001 + i);
+    const c = new ClientConnection(cc, 'server.test');
+    const s = new ServerConnection(sc);
+    for (let k = 0; k < 10 && (c.isHandshaking() || s.isHandshaking()); k++) { move(c, s, flow); move(s, c, flow); }
+    assert.equal(c.negotiated?.protocolVersion, 'TLSv1.2', 'TLS 1.2 was negotiated');
+    assert.equal(c.negotiated?.cipherSuite, suite, 'the suite under test was negotiated');
+    c.writePlaintext(new TextEncoder().encode(`GET /tls12-${i} HTTP/1.1\r\nHost: server.test\r\n\r\n`));
+    move(c, s, flow);
+    s.writePlaintext(new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    move(s, c, flow);
+  });
+  assert.equal(keylog.filter((l) => l.startsWith('CLIENT_RANDOM ')).length, 3, 'one CLIENT_RANDOM line per connection');
+
+  const pcapFile = join(dir, 'typetls12.pcap');
+  const keylogFile = join(dir, 'keylog12.txt');
+  writeFileSync(pcapFile, pcap.bytes());
+  writeFileSync(keylogFile, keylog.join('\n') + '\n');
+  const out = execFileSync('tshark', [
+    '-r', pcapFile, '-o', `tls.keylog_file:${keylogFile}`, '-Y', 'http',
+    '-T', 'fields', '-e', 'tcp.srcport', '-e', 'http.request.uri', '-e', 'http.response.code',
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const rows = out.trim().split('\n').map((l) => l.split('\t'));
+  assert.deepEqual(rows.filter((r) => r[1] !== '').map((r) => [r[0], r[1]]), [['41001', '/tls12-0'], ['41002', '/tls12-1'], ['41003', '/tls12-2']], out);
+  assert.equal(rows.filter((r) => r[2] === '200').length, 3, out);
+});
