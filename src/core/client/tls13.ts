@@ -6,14 +6,14 @@ import { type Certificate, decodeCertificate, decodeCertificateRequest } from '.
 import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { ExtensionType, HandshakeType } from '../codec/codepoints.ts';
 import { decodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
-import { decodeFinished, encodeFinished } from '../codec/finished.ts';
+import { encodeFinished } from '../codec/finished.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
-import { finishedVerifyData, verifyFinished } from '../crypto/key-schedule.ts';
+import { finishedVerifyData } from '../crypto/key-schedule.ts';
 import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
-import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
+import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, checkPeerFinished13, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
 import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { CertifiedKey } from './config.ts';
@@ -183,13 +183,7 @@ export class ExpectFinished implements HandshakeState {
     const hs = this.hs;
     const suite = hs.suite!;
     const hash = suite.hash;
-    const fin = expectMessage(m, HandshakeType.Finished, (b) => decodeFinished(b, hash.outputLength));
-    // §4.4.4: constant-time comparison of verify_data.
-    if (!verifyFinished(hash, hs.serverHandshakeTrafficSecret!, hs.transcript.current(), fin.verifyData)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', 'server Finished does not match the handshake transcript');
-    }
-    hs.transcript.add(m.encoding);
-    cx.noteFinished('peer', fin.verifyData);
+    checkPeerFinished13(cx, m, hash, hs.serverHandshakeTrafficSecret!, hs.transcript, 'server');
     const serverFinishedHash = hs.transcript.current();
     const master = hs.handshakeSecret!.intoMasterSecret();
     hs.handshakeSecret = null;

@@ -6,6 +6,13 @@ import { SignatureScheme, codePointName, ExtensionType } from '../codec/codepoin
 import { Writer } from '../codec/writer.ts';
 import { extensionName } from '../codec/extensions.ts';
 import { TlsProtocolError } from '../errors.ts';
+import { HandshakeType as HT } from '../codec/codepoints.ts';
+import { decodeFinished } from '../codec/finished.ts';
+import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
+import { verifyFinished } from '../crypto/key-schedule.ts';
+import type { HashAlgorithm } from '../crypto/provider.ts';
+import type { Transcript } from '../crypto/transcript.ts';
+import type { HandshakeContext } from './context.ts';
 import { concatBytes, utf8 } from '../util.ts';
 
 /** Encodes one message with a fresh writer and returns bytes the caller owns. */
@@ -69,3 +76,18 @@ export function rejectUnsolicited(offered: ReadonlySet<number>, received: readon
 
 /** The extension types a client offers that the server may echo in EncryptedExtensions. */
 export const alwaysAllowedInEncryptedExtensions: readonly number[] = [ExtensionType.SupportedGroups];
+
+/**
+ * RFC 8446 §4.4.4: the peer's Finished must carry HMAC(finished_key, Transcript-Hash) for the
+ * transcript so far, compared in constant time. On success the message joins the transcript and
+ * its verify_data is noted on the connection (getPeerFinished).
+ * @throws ERR_TLS_PEER_BAD_FINISHED (decrypt_error), decode errors for a wrong length.
+ */
+export function checkPeerFinished13(cx: HandshakeContext, m: HandshakeMessage, hash: HashAlgorithm, peerHandshakeSecret: Uint8Array, transcript: Transcript, peer: 'client' | 'server'): void {
+  const fin = expectMessage(m, HT.Finished, (b) => decodeFinished(b, hash.outputLength));
+  if (!verifyFinished(hash, peerHandshakeSecret, transcript.current(), fin.verifyData)) {
+    throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', `${peer} Finished does not match the handshake transcript`);
+  }
+  transcript.add(m.encoding);
+  cx.noteFinished('peer', fin.verifyData);
+}

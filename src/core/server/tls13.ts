@@ -6,15 +6,15 @@ import { type Certificate, decodeCertificate, encodeCertificateRequest, emptyCer
 import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../codec/codepoints.ts';
 import { type EncryptedExtensionsExtensions, emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
-import { decodeFinished, encodeFinished } from '../codec/finished.ts';
+import { encodeFinished } from '../codec/finished.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { emptyServerHelloExtensions, encodeServerHello } from '../codec/server-hello.ts';
-import { EarlySecret, finishedVerifyData, verifyFinished } from '../crypto/key-schedule.ts';
+import { EarlySecret, finishedVerifyData } from '../crypto/key-schedule.ts';
 import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
-import { certificateVerifyContent, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
+import { certificateVerifyContent, checkPeerFinished13, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
 import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
@@ -259,12 +259,7 @@ export class ExpectClientFinished implements HandshakeState {
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
     const suite = hs.suite!;
-    const fin = expectMessage(m, HandshakeType.Finished, (b) => decodeFinished(b, suite.hash.outputLength));
-    if (!verifyFinished(suite.hash, hs.clientHandshakeTrafficSecret!, hs.transcript.current(), fin.verifyData)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_BAD_FINISHED', 'client Finished does not match the handshake transcript');
-    }
-    hs.transcript.add(m.encoding);
-    cx.noteFinished('peer', fin.verifyData);
+    checkPeerFinished13(cx, m, suite.hash, hs.clientHandshakeTrafficSecret!, hs.transcript, 'client');
     // resumption_master_secret only feeds tickets (RFC 8446 §4.6.1): skip it when none are sent.
     const resumptionSecret = ticketsWanted(hs.config) ? hs.master!.resumptionMasterSecret(hs.transcript.current()) : new Uint8Array(0);
     hs.master!.wipe();

@@ -7,22 +7,12 @@ import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { NamedGroup } from '../../core/codec/codepoints.ts';
 import type { ActiveKeyExchange, CompletedKeyExchange, KeyExchangeGroup } from '../../core/crypto/provider.ts';
-import { TlsError, TlsProtocolError } from '../../core/errors.ts';
+import { TlsError } from '../../core/errors.ts';
+import { badKeyShare, checkUncompressedPoint, checkX25519Secret, checkX25519Share, X25519_SHARE_LENGTH } from '../../core/crypto/key-share.ts';
 import { randomBytes } from './random.ts';
-
-function badShare(group: string, why: string, cause?: unknown): TlsProtocolError {
-  return new TlsProtocolError('ERR_TLS_PEER_BAD_KEY_SHARE', `${group} key share: ${why}`, cause === undefined ? undefined : { cause });
-}
 
 // ---------------------------------------------------------------- X25519
 
-const X25519_LENGTH = 32;
-
-function isAllZero(b: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < b.length; i++) acc |= b[i]!;
-  return acc === 0;
-}
 
 /** An X25519 exchange in progress: our private scalar and public key. */
 export class NobleX25519Exchange implements ActiveKeyExchange {
@@ -31,24 +21,24 @@ export class NobleX25519Exchange implements ActiveKeyExchange {
   readonly #privateKey: Uint8Array;
 
   /** An exchange with a given raw 32-byte private key (fresh random when omitted; test traces). */
-  constructor(privateKey: Uint8Array = randomBytes(X25519_LENGTH)) {
-    if (privateKey.length !== X25519_LENGTH) throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `X25519 private key is ${privateKey.length} bytes, expected 32`);
+  constructor(privateKey: Uint8Array = randomBytes(X25519_SHARE_LENGTH)) {
+    if (privateKey.length !== X25519_SHARE_LENGTH) throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `X25519 private key is ${privateKey.length} bytes, expected 32`);
     this.#privateKey = privateKey.slice();
     this.publicShare = nobleX25519.getPublicKey(this.#privateKey);
   }
 
   complete(peerShare: Uint8Array): Uint8Array {
     // RFC 8446 §4.2.8.2: X25519 shares are exactly 32 bytes.
-    if (peerShare.length !== X25519_LENGTH) throw badShare('x25519', `${peerShare.length} bytes, expected 32`);
+    checkX25519Share(peerShare);
     let secret: Uint8Array;
     try {
       secret = nobleX25519.getSharedSecret(this.#privateKey, peerShare);
     } catch (e) {
       // noble refuses known small-order points up front, as OpenSSL refuses the zero result.
-      throw badShare('x25519', 'invalid point (shared secret would be all zeros)', e);
+      throw badKeyShare('x25519', 'invalid point (shared secret would be all zeros)', e);
     }
     // RFC 8446 §7.4.2 / RFC 7748 §6.1: abort on an all-zero shared secret (small-order point).
-    if (isAllZero(secret)) throw badShare('x25519', 'small-order point (shared secret is all zeros)');
+    checkX25519Secret(secret);
     return secret;
   }
 }
@@ -61,7 +51,7 @@ class X25519Group implements KeyExchangeGroup {
     return new NobleX25519Exchange();
   }
   startAndComplete(peerShare: Uint8Array): CompletedKeyExchange {
-    if (peerShare.length !== X25519_LENGTH) throw badShare('x25519', `${peerShare.length} bytes, expected 32`);
+    checkX25519Share(peerShare);
     const kx = new NobleX25519Exchange();
     return { group: this.group, publicShare: kx.publicShare, sharedSecret: kx.complete(peerShare) };
   }
@@ -95,17 +85,14 @@ export class NobleEcdhExchange implements ActiveKeyExchange {
   }
 
   complete(peerShare: Uint8Array): Uint8Array {
-    // RFC 8446 §4.2.8.2: UncompressedPointRepresentation { legacy_form = 4; X; Y }, fixed length.
-    const expected = 1 + 2 * this.coordinateLength;
-    if (peerShare.length !== expected) throw badShare(this.name, `${peerShare.length} bytes, expected ${expected} (uncompressed point)`);
-    if (peerShare[0] !== 0x04) throw badShare(this.name, `point form 0x${peerShare[0]!.toString(16).padStart(2, '0')}, expected 0x04 (uncompressed)`);
+    checkUncompressedPoint(this.name, peerShare, this.coordinateLength);
     let shared: Uint8Array;
     try {
       // noble's Point.fromBytes checks the point is on the curve; the product is checked
       // not to be the point at infinity (the cofactor is 1, so every valid point is in the group).
       shared = this.curve.getSharedSecret(this.#privateKey, peerShare, true);
     } catch (e) {
-      throw badShare(this.name, 'point is not on the curve', e);
+      throw badKeyShare(this.name, 'point is not on the curve', e);
     }
     // RFC 8446 §7.4.2: the shared secret is the x-coordinate only (drop the compressed-form prefix).
     return shared.slice(1);

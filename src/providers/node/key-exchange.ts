@@ -6,11 +6,8 @@
 import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { NamedGroup } from '../../core/codec/codepoints.ts';
 import type { ActiveKeyExchange, CompletedKeyExchange, KeyExchangeGroup } from '../../core/crypto/provider.ts';
-import { TlsError, TlsProtocolError } from '../../core/errors.ts';
-
-function badShare(group: string, why: string): TlsProtocolError {
-  return new TlsProtocolError('ERR_TLS_PEER_BAD_KEY_SHARE', `${group} key share: ${why}`);
-}
+import { TlsError } from '../../core/errors.ts';
+import { badKeyShare, checkUncompressedPoint, checkX25519Secret, checkX25519Share, X25519_SHARE_LENGTH } from '../../core/crypto/key-share.ts';
 
 function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -18,13 +15,6 @@ function bytes(b: Buffer): Uint8Array {
 
 // ---------------------------------------------------------------- X25519
 
-const X25519_LENGTH = 32;
-
-function isAllZero(b: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < b.length; i++) acc |= b[i]!;
-  return acc === 0;
-}
 
 /** An X25519 exchange in progress: our private key and raw public key. */
 export class X25519Exchange implements ActiveKeyExchange {
@@ -47,7 +37,7 @@ export class X25519Exchange implements ActiveKeyExchange {
 
   /** An exchange with a given raw 32-byte private key (test traces such as RFC 8448). */
   static fromPrivateKey(d: Uint8Array): X25519Exchange {
-    if (d.length !== X25519_LENGTH) throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `X25519 private key is ${d.length} bytes, expected 32`);
+    if (d.length !== X25519_SHARE_LENGTH) throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `X25519 private key is ${d.length} bytes, expected 32`);
     // RFC 8410 PKCS#8 for X25519: SEQUENCE { 0, { id-X25519 }, OCTET STRING { OCTET STRING d } }.
     const der = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), d]);
     const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
@@ -57,17 +47,17 @@ export class X25519Exchange implements ActiveKeyExchange {
 
   complete(peerShare: Uint8Array): Uint8Array {
     // RFC 8446 §4.2.8.2: X25519 shares are exactly 32 bytes.
-    if (peerShare.length !== X25519_LENGTH) throw badShare('x25519', `${peerShare.length} bytes, expected 32`);
+    checkX25519Share(peerShare);
     let secret: Uint8Array;
     try {
       const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peerShare.buffer, peerShare.byteOffset, peerShare.byteLength).toString('base64url') }, format: 'jwk' });
       secret = bytes(diffieHellman({ privateKey: this.privateKey, publicKey }));
     } catch (e) {
       // OpenSSL itself refuses an all-zero result ("failed during derivation").
-      throw new TlsProtocolError('ERR_TLS_PEER_BAD_KEY_SHARE', 'x25519 key share: invalid point (shared secret would be all zeros)', { cause: e });
+      throw badKeyShare('x25519', 'invalid point (shared secret would be all zeros)', e);
     }
     // RFC 8446 §7.4.2 / RFC 7748 §6.1: abort on an all-zero shared secret (small-order point).
-    if (isAllZero(secret)) throw badShare('x25519', 'small-order point (shared secret is all zeros)');
+    checkX25519Secret(secret);
     return secret;
   }
 }
@@ -80,7 +70,7 @@ class X25519Group implements KeyExchangeGroup {
     return X25519Exchange.generate();
   }
   startAndComplete(peerShare: Uint8Array): CompletedKeyExchange {
-    if (peerShare.length !== X25519_LENGTH) throw badShare('x25519', `${peerShare.length} bytes, expected 32`);
+    checkX25519Share(peerShare);
     const kx = X25519Exchange.generate();
     return { group: this.group, publicShare: kx.publicShare, sharedSecret: kx.complete(peerShare) };
   }
@@ -107,15 +97,12 @@ export class EcdhExchange implements ActiveKeyExchange {
   }
 
   complete(peerShare: Uint8Array): Uint8Array {
-    // RFC 8446 §4.2.8.2: UncompressedPointRepresentation { legacy_form = 4; X; Y }, fixed length.
-    const expected = 1 + 2 * this.coordinateLength;
-    if (peerShare.length !== expected) throw badShare(this.name, `${peerShare.length} bytes, expected ${expected} (uncompressed point)`);
-    if (peerShare[0] !== 0x04) throw badShare(this.name, `point form 0x${peerShare[0]!.toString(16).padStart(2, '0')}, expected 0x04 (uncompressed)`);
+    checkUncompressedPoint(this.name, peerShare, this.coordinateLength);
     try {
       // OpenSSL checks that the point is on the curve and not the point at infinity.
       return bytes(this.ecdh.computeSecret(peerShare));
     } catch (e) {
-      throw new TlsProtocolError('ERR_TLS_PEER_BAD_KEY_SHARE', `${this.name} key share: point is not on the curve`, { cause: e });
+      throw badKeyShare(this.name, 'point is not on the curve', e);
     }
   }
 }
