@@ -104,6 +104,12 @@ export const errorAlerts = {
   ERR_TLS_CONFIG: null,
   ERR_TLS_CONFIG_BAD_KEY: null,
   ERR_TLS_CONFIG_BAD_CERTIFICATE: null,
+  // PKCS#12 (RFC 7292) files given as `pfx`: malformed, MAC mismatch (wrong passphrase),
+  // decryption failure, an algorithm or limit typetls does not accept.
+  ERR_TLS_CONFIG_PKCS12_MALFORMED: null,
+  ERR_TLS_CONFIG_PKCS12_MAC_VERIFY: null,
+  ERR_TLS_CONFIG_PKCS12_DECRYPT: null,
+  ERR_TLS_CONFIG_PKCS12_UNSUPPORTED: null,
   ERR_TLS_CRYPTO_UNSUPPORTED: A.InternalError,
   ERR_TLS_CRYPTO_FAILURE: A.InternalError,
   ERR_TLS_CALLBACK_FAILED: A.InternalError,

@@ -1,11 +1,13 @@
 /**
  * Ways into programs that do not call `tls.connect` themselves: an `https.Agent` subclass,
  * an undici connector (`new undici.Agent({ connect: typetlsConnector() })`, for `fetch` with a
- * dispatcher) and a `createConnection` for `ws` (and `http.request`). Node's own `https`,
- * `http2` and global `fetch` otherwise always use the builtin tls.
+ * dispatcher, HTTP/2 included with `allowH2`) and a `createConnection` for `ws`, `http.request`
+ * and `http2.connect` (give it `ALPNProtocols: ['h2']`). Node's own `https`, `http2` and global
+ * `fetch` otherwise always use the builtin tls.
  */
 import * as https from 'node:https';
 import * as net from 'node:net';
+import type { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { connect, type ConnectionOptions } from './connect.ts';
 import type { TLSSocket } from './tls-socket.ts';
@@ -30,11 +32,34 @@ function transportOptions(options: Record<string, unknown>): ConnectionOptions {
  */
 export class Agent extends https.Agent {
   override createConnection(options: Record<string, unknown>, callback?: (err: Error | null, socket: Duplex) => void): Duplex {
-    const socket = connect(transportOptions(options));
+    // As https.Agent's own createConnection: resume with the session cached under the
+    // request's agent key (host, port and TLS options), cache each new one, evict on error.
+    const key = typeof options['_agentKey'] === 'string' ? options['_agentKey'] : '';
+    const cache = this as unknown as AgentSessionCache;
+    const o = transportOptions(options);
+    if (key !== '' && o.session === undefined) {
+      const session = cache._getSession(key);
+      if (session !== undefined) o.session = session;
+    }
+    const socket = connect(o);
+    if (key !== '') {
+      socket.on('session', (session: Buffer) => cache._cacheSession(key, session));
+      // https.Agent evicts when the socket closes with an error (a stale or refused session).
+      socket.once('close', () => {
+        if (socket.errored !== null) cache._evictSession(key);
+      });
+    }
     // https.Agent ignores the callback when a socket is returned synchronously.
     void callback;
     return socket as unknown as Duplex;
   }
+}
+
+/** https.Agent's session cache (bounded by `maxCachedSessions`; undocumented but stable since Node 0.11). */
+interface AgentSessionCache {
+  _getSession(key: string): Buffer | undefined;
+  _cacheSession(key: string, session: Buffer): void;
+  _evictSession(key: string): void;
 }
 
 /** What undici passes to a connector. */
@@ -54,6 +79,8 @@ export interface TypetlsConnectorOptions extends ConnectionOptions {
   allowH2?: boolean;
   /** Abort the TCP+TLS setup after this many ms. Default 10000 (undici's). */
   connectTimeout?: number;
+  /** Sessions kept for resumption, one per server name (undici's default 100); 0 disables. */
+  maxCachedSessions?: number;
 }
 
 type UndiciCallback = (err: Error | null, socket: Duplex | null) => void;
@@ -67,13 +94,17 @@ type UndiciCallback = (err: Error | null, socket: Duplex | null) => void;
  * const res = await fetch('https://example.com/', { dispatcher });
  */
 export function typetlsConnector(options: TypetlsConnectorOptions = {}): (o: UndiciConnectOptions, cb: UndiciCallback) => Duplex {
-  const { allowH2 = false, connectTimeout = 10_000, ...tlsOptions } = options;
+  const { allowH2 = false, connectTimeout = 10_000, maxCachedSessions = 100, ...tlsOptions } = options;
+  const sessions = new SessionCache(maxCachedSessions);
   return (o, callback) => {
     let socket: Duplex;
     if (o.protocol === 'https:') {
       const host = o.hostname.startsWith('[') ? o.hostname.slice(1, -1) : o.hostname;
       const servername = o.servername ?? (net.isIP(host) === 0 ? host : undefined);
-      socket = connect({
+      // undici keys its cache by servername || hostname; the port matters too (another server).
+      const sessionKey = `${servername ?? host}:${String(o.port)}`;
+      const session = tlsOptions.session ?? sessions.get(sessionKey);
+      const tls = connect({
         highWaterMark: 16384,
         ...tlsOptions,
         host,
@@ -81,9 +112,13 @@ export function typetlsConnector(options: TypetlsConnectorOptions = {}): (o: Und
         ...(servername ? { servername } : {}),
         ...(o.localAddress ? { localAddress: o.localAddress } : {}),
         ...(o.httpSocket ? { socket: o.httpSocket } : {}),
+        ...(session !== undefined ? { session } : {}),
+        // RFC 7301 §3.1: the server picks; undici speaks HTTP/2 when it picked h2 (RFC 9113 §3.2).
         ALPNProtocols: allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'],
-      }) as unknown as Duplex;
-      (socket as unknown as TLSSocket).setNoDelay(true);
+      });
+      tls.setNoDelay(true);
+      if (maxCachedSessions > 0) tls.on('session', (s: Buffer) => sessions.set(sessionKey, s));
+      socket = tls as unknown as Duplex;
     } else {
       socket = net.connect({ host: o.hostname, port: Number(o.port) || 80, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
       (socket as net.Socket).setNoDelay(true);
@@ -110,9 +145,34 @@ export function typetlsConnector(options: TypetlsConnectorOptions = {}): (o: Und
   };
 }
 
+/** Newest session per key, oldest key dropped first when full (SECRET: resumption PSKs). */
+class SessionCache {
+  private readonly max: number;
+  private readonly map = new Map<string, Buffer>();
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  get(key: string): Buffer | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, session: Buffer): void {
+    if (this.max <= 0) return;
+    this.map.delete(key);
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(key, session);
+  }
+}
+
 /**
- * A `createConnection` for `ws` (`new WebSocket(url, { createConnection })`) and for
- * `http.request` options: opens a typetls connection from the request's options.
+ * A `createConnection` for `ws` (`new WebSocket(url, { createConnection })`), `http.request`
+ * options and `http2.connect(url, { createConnection: () => createConnection({ ..., ALPNProtocols: ['h2'] }) })`:
+ * opens a typetls connection from the request's options.
  */
 export function createConnection(options: Record<string, unknown>): TLSSocket {
   return connect(transportOptions(options));

@@ -9,6 +9,7 @@ import type { CertifiedKey } from '../core/client/config.ts';
 import type { CryptoProvider, SigningKey } from '../core/crypto/provider.ts';
 import { isTlsError } from '../core/errors.ts';
 import { keyInput, readCertificates } from '../node/pem.ts';
+import { readPkcs12 } from '../node/pkcs12.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { bundledRoots } from '../node/trust-store.ts';
 import type { RevocationChecker } from '../webpki/revocation-api.ts';
@@ -25,13 +26,17 @@ import { moduleObject } from './binding.ts';
 /** A key entry of node:tls' `key` option. */
 export type KeyEntry = string | Uint8Array | { readonly pem: string | Uint8Array; readonly passphrase?: string };
 
+/** A `pfx` entry of node:tls: a PKCS#12 file, or one with its own passphrase. */
+export type PfxEntry = string | Uint8Array | { readonly buf: string | Uint8Array; readonly passphrase?: string };
+
 /** The node:tls `createSecureContext` options typetls implements. */
 export interface SecureContextOptions {
   ca?: string | Uint8Array | readonly (string | Uint8Array)[];
   cert?: string | Uint8Array | readonly (string | Uint8Array)[];
   key?: KeyEntry | readonly KeyEntry[];
   passphrase?: string;
-  pfx?: unknown;
+  /** PKCS#12 files: bytes, or a list of bytes / `{ buf, passphrase }` (see `readPkcs12`). */
+  pfx?: PfxEntry | readonly PfxEntry[];
   crl?: string | Uint8Array | readonly (string | Uint8Array)[];
   ciphers?: string;
   ecdhCurve?: string;
@@ -95,6 +100,8 @@ export class SecureContext {
   readonly revocation: RevocationChecker | undefined;
   /** Kept so `getTicketKeys()` returns what was set (tickets are not issued yet). */
   ticketKeys: Uint8Array | undefined;
+  /** Self-signed CA certificates from `pfx` files: trusted as well, as Node adds them to its store. */
+  readonly pfxRoots: readonly Uint8Array[];
   private anchorCache: readonly TrustAnchor[] | null = null;
 
   /** Use `createSecureContext`; `new SecureContext(options)` is the same. */
@@ -104,7 +111,7 @@ export class SecureContext {
     const provider = o.provider ?? nodeCryptoProvider;
     this.provider = provider;
     const api = moduleObject();
-    for (const unsupported of ['pfx', 'dhparam', 'privateKeyEngine', 'privateKeyIdentifier', 'clientCertEngine'] as const) {
+    for (const unsupported of ['dhparam', 'privateKeyEngine', 'privateKeyIdentifier', 'clientCertEngine'] as const) {
       if (o[unsupported] !== undefined) throw unsupportedOption(unsupported, unsupportedReasons[unsupported] ?? 'not implemented');
     }
     // Versions: RFC 8446 / RFC 5246 only; lower minimums are clamped (nothing below TLS 1.2 is spoken).
@@ -122,6 +129,7 @@ export class SecureContext {
     if (typeof ecdhCurve !== 'string') throw invalidArgType('options.ecdhCurve', EXPECT_STRING, ecdhCurve);
     this.groups = parseEcdhCurve(ecdhCurve, provider) ?? undefined;
     if (o.sigalgs !== undefined && typeof o.sigalgs !== 'string') throw invalidArgType('options.sigalgs', EXPECT_STRING, o.sigalgs);
+    if (o.sigalgs === '') throw nodeTypeError('ERR_INVALID_ARG_VALUE', "The property 'options.sigalgs' is invalid. Received ''");
     this.sigalgs = o.sigalgs === undefined ? undefined : parseSigalgs(o.sigalgs, provider.signatures.supportedSchemes);
     if (o.sessionTimeout !== undefined && typeof o.sessionTimeout !== 'number') throw invalidArgType('options.sessionTimeout', EXPECT_NUMBER, o.sessionTimeout);
     if (o.ticketKeys !== undefined) {
@@ -134,7 +142,13 @@ export class SecureContext {
     this.roots = ca === undefined ? null : readCertificates(ca, '"ca"');
     const certs = checkCertList(o.cert, 'options.cert');
     const keys = checkKeys(o.key);
-    this.certificates = pairCertificates(certs, keys, o.passphrase, provider);
+    const pfx = checkPfx(o.pfx, o.passphrase);
+    const fromPfx = pfx.map((entry) => loadPfx(entry, provider));
+    // As node:tls: `key`/`cert` first, then each `pfx` (chains chosen per handshake by signature algorithms).
+    // Node checks `passphrase` as a key passphrase only when there is a `key` (a pfx may take a Buffer).
+    const keyPassphrase = keys.length > 0 ? o.passphrase : undefined;
+    this.certificates = [...pairCertificates(certs, keys, keyPassphrase, provider), ...fromPfx.map((f) => f.certified)];
+    this.pfxRoots = fromPfx.flatMap((f) => f.roots);
     const crl = checkCertList(o.crl, 'options.crl');
     this.revocation = crl === undefined ? undefined : createCrlChecker({
       // OpenSSL with a CRL (Node sets CRL_CHECK | CRL_CHECK_ALL): every certificate of the
@@ -152,17 +166,18 @@ export class SecureContext {
     } else {
       this.anchorCache = Object.freeze(anchorsOf(this.roots, false));
     }
+    if (this.pfxRoots.length > 0) this.anchorCache = Object.freeze([...this.anchorCache, ...anchorsOf(this.pfxRoots, true)]);
     return this.anchorCache;
   }
 
   /** DER root certificates used as anchors (for `getPeerCertificate(true)`'s issuer chain). */
   rootCertificates(): readonly Uint8Array[] {
-    return this.roots ?? bundledRoots();
+    const roots = this.roots ?? bundledRoots();
+    return this.pfxRoots.length > 0 ? [...roots, ...this.pfxRoots] : roots;
   }
 }
 
 const unsupportedReasons: Readonly<Record<string, string>> = {
-  pfx: 'PKCS#12 is not implemented (node:crypto cannot parse it): convert with `openssl pkcs12 -in file.pfx -nodes` and pass "key" and "cert"',
   dhparam: 'typetls implements no finite-field DHE suites',
   privateKeyEngine: 'OpenSSL engines are not available',
   privateKeyIdentifier: 'OpenSSL engines are not available',
@@ -268,6 +283,65 @@ function pairCertificates(certs: ReturnType<typeof checkCertList>, keys: KeyItem
     throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', `${signing.length - used.size} "key" entr${signing.length - used.size === 1 ? 'y has' : 'ies have'} no matching "cert"; give each key its certificate chain`);
   }
   return out;
+}
+
+interface PfxItem { readonly buf: Uint8Array; readonly passphrase: string | undefined; readonly name: string }
+
+function passphraseOf(v: unknown): string | undefined {
+  if (!v) return undefined; // Node: `val.passphrase || passphrase`, then `if (passphrase)`
+  if (typeof v === 'string') return v;
+  // Node: `THROW_AND_RETURN_IF_NOT_BUFFER(env, args[1], "Pass phrase")`.
+  if (!ArrayBuffer.isView(v)) throw nodeTypeError('ERR_INVALID_ARG_TYPE', 'Pass phrase must be a buffer');
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+}
+
+/**
+ * node:tls `pfx` (lib/_tls_common.js): bytes or a string (UTF-8 encoded, as Node's `toBuf`),
+ * or an array of those and `{ buf, passphrase }`; an entry's passphrase falls back to
+ * `options.passphrase` (`val.passphrase || passphrase`).
+ */
+function checkPfx(v: unknown, passphrase: unknown): PfxItem[] {
+  if (v === undefined || v === null) return [];
+  const bytesOf = (raw: unknown, name: string): Uint8Array => {
+    if (typeof raw === 'string') return new Uint8Array(Buffer.from(raw, 'utf8'));
+    if (ArrayBuffer.isView(raw)) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    throw nodeError('ERR_CRYPTO_OPERATION_FAILED', `Unable to load PFX certificate: ${name} must be a Buffer, TypedArray, DataView or string (PKCS#12 DER)`);
+  };
+  if (!Array.isArray(v)) return [{ buf: bytesOf(v, 'options.pfx'), passphrase: passphraseOf(passphrase), name: 'options.pfx' }];
+  return v.map((item: unknown, i): PfxItem => {
+    const name = `options.pfx[${i}]`;
+    // Node itself fails here with "Cannot read properties of null (reading 'buf')".
+    if (item === null || item === undefined) throw invalidArgType(name, EXPECT_BUFFER_LIKE, item);
+    const obj = item as { buf?: unknown; passphrase?: unknown };
+    const raw = typeof item === 'object' && !ArrayBuffer.isView(item) && obj.buf ? obj.buf : item;
+    const own = typeof item === 'object' && !ArrayBuffer.isView(item) ? obj.passphrase : undefined;
+    return { buf: bytesOf(raw, name), passphrase: passphraseOf(own || passphrase), name };
+  });
+}
+
+/** Reads one PKCS#12 file into a certified key (leaf first) and the self-signed CAs it carries. */
+function loadPfx(entry: PfxItem, provider: CryptoProvider): { certified: CertifiedKey; roots: Uint8Array[] } {
+  let contents: ReturnType<typeof readPkcs12>;
+  try {
+    contents = readPkcs12(entry.buf, entry.passphrase);
+  } catch (e) {
+    // Node: ERR_CRYPTO_UNSUPPORTED_OPERATION "Unsupported PKCS12 PFX data" (e.g. for RC2 on
+    // OpenSSL 3); wrong passphrase and malformed files keep our TlsError, whose message starts
+    // with OpenSSL's text ("mac verify failure: ...").
+    if (isTlsError(e) && e.code === 'ERR_TLS_CONFIG_PKCS12_UNSUPPORTED') throw nodeError('ERR_CRYPTO_UNSUPPORTED_OPERATION', `Unsupported PKCS12 PFX data: ${e.message}`, e);
+    throw e;
+  }
+  if (contents.key === null) throw nodeError('ERR_CRYPTO_OPERATION_FAILED', `Unable to load private key from PFX data: ${entry.name} holds no private key`);
+  if (!contents.hasLeaf) {
+    throw nodeError('ERR_CRYPTO_OPERATION_FAILED', `Unable to load certificate from PFX data: ${entry.name} holds no certificate for its private key (${contents.certificates.length} other certificates)`);
+  }
+  const [leaf, ...rest] = contents.certificates;
+  const roots = rest.filter((der) => {
+    const x = new X509Certificate(der);
+    return x.ca && x.subject === x.issuer && x.checkIssued(x);
+  });
+  // Node's SSL_CTX_use_certificate_chain: the leaf, then every other certificate as the chain.
+  return { certified: { chain: [leaf!, ...rest], key: provider.loadSigningKey(contents.key) }, roots };
 }
 
 function readCrls(input: string | Uint8Array | (string | Uint8Array)[]): CertRevocationList[] {

@@ -15,6 +15,7 @@ import type { ClientSessionStore } from '../core/client/session-store.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { createServerVerifier, trustAnchorFromCertificate } from '../webpki/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
+import { pkcs12Credentials } from './pkcs12.ts';
 import { TlsSocket } from './socket.ts';
 import { trustAnchors, type TrustStoreName } from './trust-store.ts';
 
@@ -60,6 +61,8 @@ export interface ConnectOptions {
   readonly cert?: PemInput;
   readonly key?: string | Uint8Array;
   readonly passphrase?: string;
+  /** Or the client certificate chain and key as a PKCS#12 file (DER), decrypted with `passphrase`. */
+  readonly pfx?: Uint8Array;
   readonly allowHalfOpen?: boolean;
   /** Fail the handshake after this many ms (0 = never). Default 120000, as node:tls. */
   readonly handshakeTimeout?: number;
@@ -107,6 +110,11 @@ export function createClientConnectConfig(options: ConnectOptions): ClientConfig
   }
   if (options.cert !== undefined && options.key !== undefined) {
     clientCertificate = { chain: readCertificates(options.cert, '"cert"'), key: provider.loadSigningKey(keyInput(options.key), options.passphrase) };
+  }
+  if (options.pfx !== undefined) {
+    if (clientCertificate !== null) throw new TlsError('ERR_TLS_CONFIG', 'connect options: "pfx" and "cert"/"key" both give the client certificate, expected one of them');
+    const p = pkcs12Credentials(options.pfx, options.passphrase);
+    clientCertificate = { chain: p.chain, key: provider.loadSigningKey(p.key) };
   }
   const keyLog = options.keyLog !== undefined ? options.keyLog : keyLogFromEnv();
   return createClientConfig({

@@ -11,6 +11,7 @@ import type { ClientCertVerifier } from '../core/verify.ts';
 import { isTlsError, TlsError } from '../core/errors.ts';
 import { nodeCryptoProvider } from '../providers/node/index.ts';
 import { keyInput, readCertificates, type PemInput } from './pem.ts';
+import { pkcs12Credentials } from './pkcs12.ts';
 import { TlsSocket } from './socket.ts';
 import type { Ticketer } from '../core/server/ticketer.ts';
 import type { ServerSessionStore } from '../core/server/session-store.ts';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   readonly cert?: PemInput;
   readonly key?: string | Uint8Array;
   readonly passphrase?: string;
+  /** Or a PKCS#12 file (DER) holding the chain and key, decrypted with `passphrase`; added to the certificates. */
+  readonly pfx?: Uint8Array;
   /** Several chains, chosen by SNI (SAN match) and the client's signature schemes. */
   readonly certificates?: readonly CertificateKeyPair[];
   /** Picks the certificate per ClientHello; may return a Promise. Takes precedence. */
@@ -103,6 +106,10 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     pairs.push({ cert: options.cert, key: options.key, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
   }
   const ownPair = pairs.length;
+  if (options.pfx !== undefined) {
+    const p = pkcs12Credentials(options.pfx, options.passphrase);
+    pairs.push({ cert: p.chain, key: p.key });
+  }
   pairs.push(...(options.certificates ?? []));
   const certificates: CertifiedKey[] = pairs.map((p, i) => ({
     chain: readCertificates(p.cert, `certificate ${i}`),

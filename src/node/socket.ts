@@ -10,9 +10,11 @@
  * the readable side (with `allowHalfOpen: false`, the default, we then end too).
  */
 import { Buffer } from 'node:buffer';
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { TlsError, asTlsError, isTlsError } from '../core/errors.ts';
 import type { NegotiatedParameters, TlsConnection } from '../core/conn/api.ts';
+import { isRecyclableSealed, recycleSealed } from '../providers/node/aead.ts';
 
 /** Options of `new TlsSocket()`. */
 export interface TlsSocketOptions {
@@ -64,6 +66,12 @@ export class TlsSocket extends Duplex {
   _pendingCallback: ((err?: Error | null) => void) | null = null;
   /** @internal The pending callback is `_final`'s: send close_notify once the handshake is done. */
   _pendingIsFinal = false;
+  /** @internal drive() is on the stack: a nested call only asks it for another turn. */
+  _driving = false;
+  /** @internal A nested drive() asked the running one for another turn. */
+  _redrive = false;
+  /** @internal The node provider's send buffers written to the transport, recycled at its 'drain'. */
+  _sentBuffers: Uint8Array[] | null = null;
   private handshakeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: TlsSocketOptions) {
@@ -139,6 +147,45 @@ export class TlsSocket extends Duplex {
     drive(this);
   }
 
+  /**
+   * Chunks the application wrote while an earlier write was pending. Small ones are joined so
+   * they share records (each record costs a cipher object in node:crypto; node:tls likewise
+   * hands several buffered chunks to one SSL_write); a chunk of a full record or more is sealed
+   * as it is and sent at once, so large chunks are not copied into a joined buffer.
+   */
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (err?: Error | null) => void): void {
+    if (this._failed) {
+      callback(this.connection.error ?? new TlsError('ERR_TLS_USAGE_CLOSED', 'write after the connection failed'));
+      return;
+    }
+    const c = this.connection;
+    let run: Buffer[] | null = null;
+    let runBytes = 0;
+    try {
+      for (const { chunk } of chunks) {
+        if (chunk.length < JOIN_BELOW) {
+          (run ??= []).push(chunk);
+          runBytes += chunk.length;
+          continue;
+        }
+        if (run !== null) {
+          c.writePlaintext(joined(run, runBytes));
+          run = null;
+          runBytes = 0;
+        }
+        c.writePlaintext(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        flushTls(this);
+      }
+      if (run !== null) c.writePlaintext(joined(run, runBytes));
+    } catch (e) {
+      callback(asTlsError(e));
+      return;
+    }
+    this._pendingCallback = callback;
+    this._pendingIsFinal = false;
+    drive(this);
+  }
+
   override _final(callback: (err?: Error | null) => void): void {
     if (this._failed) {
       callback();
@@ -183,6 +230,14 @@ export class TlsSocket extends Duplex {
 
 // ---- module-level listeners and the driving loop (no per-chunk closures) ----
 
+/** `_writev` joins chunks smaller than one full record (2^14 bytes, RFC 8446 §5.1). */
+const JOIN_BELOW = 16 * 1024;
+
+function joined(run: Buffer[], bytes: number): Uint8Array {
+  const b = run.length === 1 ? run[0]! : Buffer.concat(run, bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
 function ownerOf(t: Duplex): TlsSocket | undefined {
   return (t as TransportWithOwner)[kOwner];
 }
@@ -203,7 +258,11 @@ function onTransportData(this: Duplex, chunk: Buffer | string): void {
           fail(s, new TlsError('ERR_TLS_PEER_TOO_MANY_MESSAGES', `peer sent more than the engine buffers while a callback is pending (${bytes.length - off} bytes unread)`));
           return;
         }
-        drive(s); // processes what it holds and hands plaintext to the readable side
+        // Processes what it holds and hands plaintext to the readable side; a turn inside a
+        // running one only here (a synchronous transport delivering more than fits), since the
+        // bytes must go somewhere before we return.
+        if (s._driving) driveOnce(s);
+        else drive(s);
         if (s._failed || s.destroyed) return;
         const m = c.readTls(bytes.subarray(off));
         if (m === 0) {
@@ -247,7 +306,11 @@ function onTransportClose(this: Duplex): void {
 
 function onTransportDrain(this: Duplex): void {
   const s = ownerOf(this);
-  if (s !== undefined) releasePending(s);
+  if (s === undefined) return;
+  // 'drain' comes once every write has completed, before their callbacks: recycle here so the
+  // buffers are back before the application's next write needs one.
+  recycleIfWritten(s, this);
+  releasePending(s);
 }
 
 function onHandshakeTimeout(s: TlsSocket): void {
@@ -281,8 +344,30 @@ function process1(s: TlsSocket): void {
   if (peerHasClosed) s._peerClosed = true;
 }
 
-/** One turn of the driving loop (api.ts steps 2-4). */
+/**
+ * The driving loop, never re-entered: a listener called from inside it ('secureConnect',
+ * 'data') that writes or ends would otherwise run a nested turn that pushes plaintext to the
+ * readable side from inside the listener's own write() call — node's http2 session aborts on
+ * that (`session->is_reading_stopped()`). The nested call asks for another turn instead.
+ */
 function drive(s: TlsSocket): void {
+  if (s._driving) {
+    s._redrive = true;
+    return;
+  }
+  s._driving = true;
+  try {
+    do {
+      s._redrive = false;
+      driveOnce(s);
+    } while (s._redrive && !s._failed && !s.destroyed);
+  } finally {
+    s._driving = false;
+  }
+}
+
+/** One turn of the driving loop (api.ts steps 2-4). */
+function driveOnce(s: TlsSocket): void {
   if (s._failed || s.destroyed) return;
   process1(s);
   if (s._failed) return;
@@ -317,9 +402,49 @@ function flushTls(s: TlsSocket): boolean {
   let ok = true;
   for (let b = s.connection.writeTls(); b !== null; b = s.connection.writeTls()) {
     if (t.destroyed || t.writableEnded) return false;
-    if (b.length > 0) ok = t.write(Buffer.from(b.buffer, b.byteOffset, b.length));
+    if (b.length === 0) continue;
+    // A recyclable send buffer of the node provider (bulk writes) goes back to it once the
+    // transport has completed every write: at once when the kernel took it during write()
+    // (usual on loopback), else at the 'drain' (onTransportDrain). A few tracked per socket.
+    let track = false;
+    if (isRecyclableSealed(b) && kernelTakesWrites(t)) {
+      const sent = s._sentBuffers ??= [];
+      if (sent.length < MAX_TRACKED_SENT) {
+        sent.push(b);
+        track = true;
+      }
+    }
+    ok = t.write(Buffer.from(b.buffer, b.byteOffset, b.length));
+    if (track) recycleIfWritten(s, t);
   }
   return ok;
+}
+
+/** Recyclable send buffers tracked per socket until the transport has written them. */
+const MAX_TRACKED_SENT = 4;
+
+/**
+ * Gives the tracked send buffers back when the transport has no write outstanding
+ * (`writableLength` 0: libuv has handed every byte to the kernel and keeps no reference).
+ */
+function recycleIfWritten(s: TlsSocket, t: Duplex): void {
+  const sent = s._sentBuffers;
+  if (sent === null || sent.length === 0 || t.writableLength !== 0) return;
+  for (const b of sent) recycleSealed(b);
+  sent.length = 0;
+}
+
+
+/**
+ * True when the transport's write callback means the kernel has the bytes and nothing keeps
+ * the chunk: a `net.Socket` over a TCP or pipe handle (libuv writes from our memory until it
+ * calls back). Not for other Duplexes, nor a net.Socket over a JS stream, which may pass the
+ * chunk itself on to a reader.
+ */
+function kernelTakesWrites(t: Duplex): boolean {
+  if (!(t instanceof Socket)) return false;
+  const name = (t as unknown as { _handle?: { constructor?: { name?: string } } | null })._handle?.constructor?.name;
+  return name === 'TCP' || name === 'Pipe';
 }
 
 /** Completes a waiting `_write`/`_final` once the handshake is done and the transport drained. */

@@ -13,11 +13,16 @@ let server: https.Server;
 let port: number;
 let wss: WebSocketServer;
 const protocols: string[] = [];
+/** isSessionReused() of the server socket, per request path. */
+const reused = new Map<string, boolean>();
 
 before(async () => {
   p = makePki();
   server = https.createServer({ key: p.good.keyPem, cert: p.good.certPem }, (req, res) => {
     protocols.push((req.socket as import('node:tls').TLSSocket).getProtocol() ?? '');
+    reused.set(req.url ?? '', (req.socket as import('node:tls').TLSSocket).isSessionReused());
+    // A new connection for the next request (session resumption tests).
+    if (req.url?.startsWith('/close') === true) res.setHeader('connection', 'close');
     res.end(`hello ${req.url}`);
   });
   wss = new WebSocketServer({ server });
@@ -68,6 +73,50 @@ describe('integrations over typetls', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  test('typetlsConnector resumes TLS sessions on new connections (cache per server name)', async () => {
+    const dispatcher = new UndiciAgent({ connect: typetlsConnector({ ca: p.root.certPem }) as never });
+    try {
+      const res1 = await fetch(`https://localhost:${port}/close-fetch-1`, { dispatcher });
+      assert.equal(await res1.text(), 'hello /close-fetch-1');
+      const res2 = await fetch(`https://localhost:${port}/close-fetch-2`, { dispatcher });
+      assert.equal(await res2.text(), 'hello /close-fetch-2');
+    } finally {
+      await dispatcher.close();
+    }
+    assert.deepEqual([reused.get('/close-fetch-1'), reused.get('/close-fetch-2')], [false, true]);
+    const noCache = new UndiciAgent({ connect: typetlsConnector({ ca: p.root.certPem, maxCachedSessions: 0 }) as never });
+    try {
+      for (const path of ['/close-nocache-1', '/close-nocache-2']) await (await fetch(`https://localhost:${port}${path}`, { dispatcher: noCache })).text();
+    } finally {
+      await noCache.close();
+    }
+    assert.deepEqual([reused.get('/close-nocache-1'), reused.get('/close-nocache-2')], [false, false]);
+  });
+
+  test('the compat Agent resumes sessions from its cache (as https.Agent), per agent', async () => {
+    const get = (agent: Agent, path: string): Promise<string> => new Promise((resolve, reject) => {
+      https.get(`https://localhost:${port}${path}`, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => { body += d; });
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    const agent = new Agent({ ca: p.root.certPem });
+    const other = new Agent({ ca: p.root.certPem, maxCachedSessions: 0 });
+    try {
+      assert.equal(await get(agent, '/close-agent-1'), 'hello /close-agent-1');
+      assert.equal(await get(agent, '/close-agent-2'), 'hello /close-agent-2');
+      await get(other, '/close-other-1');
+      await get(other, '/close-other-2');
+    } finally {
+      agent.destroy();
+      other.destroy();
+    }
+    assert.deepEqual([reused.get('/close-agent-1'), reused.get('/close-agent-2')], [false, true]);
+    assert.deepEqual([reused.get('/close-other-1'), reused.get('/close-other-2')], [false, false]);
   });
 
   test('ws over wss with createConnection', async () => {

@@ -100,7 +100,7 @@ describe('bad input: same codes as node:tls', () => {
     assert.equal(ours, node);
   });
   test('unsupported options are refused with a clear error, never ignored', () => {
-    assert.throws(() => compat.createSecureContext({ pfx: Buffer.from('x') }), (e: Error & { code?: string }) => e.code === 'ERR_TYPETLS_UNSUPPORTED_OPTION' && /PKCS#12/.test(e.message));
+    assert.throws(() => compat.createSecureContext({ dhparam: 'x' }), (e: Error & { code?: string }) => e.code === 'ERR_TYPETLS_UNSUPPORTED_OPTION' && /finite-field/.test(e.message));
     assert.throws(() => compat.createServer({ key: p.good.keyPem, cert: p.good.certPem, ALPNCallback: 'h2' as never }), (e: Error & { code?: string }) => e.code === 'ERR_INVALID_ARG_TYPE' && /ALPNCallback/.test(e.message));
     assert.throws(() => compat.createSecureContext({ ciphers: 'AES128-SHA:DHE-RSA-AES128-GCM-SHA256' }), (e: Error & { code?: string }) => e.code === 'ERR_SSL_NO_CIPHER_MATCH' && /ECDHE-ECDSA-AES128-GCM-SHA256/.test(e.message));
     assert.throws(() => compat.createSecureContext({ maxVersion: 'TLSv1.1' }), /TLSv1\.2 and TLSv1\.3 only/);

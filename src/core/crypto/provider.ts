@@ -72,6 +72,16 @@ export interface AeadKey {
    * unauthenticated plaintext (RFC 5116 §2.2). Providers that decrypt in place omit it.
    */
   openToNew?(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /**
+   * Optional: returns `length` bytes of memory for the record layer to seal records into
+   * (headers, ciphertext and tags of one write), for providers that can hand out cheaper
+   * memory than `new Uint8Array(length)` (e.g. recycled send buffers: allocating and freeing
+   * a 64 KiB buffer per write costs more than the copy into it on node). The record layer
+   * overwrites every byte before anything reads it and returns the result from `writeTls()`.
+   * The memory may be uninitialized or hold ciphertext sent earlier, never key material or
+   * plaintext. Providers without such memory omit it.
+   */
+  allocateSealed?(length: number): Uint8Array;
 }
 
 /** A TLS 1.3 cipher suite (RFC 8446 §B.4): an AEAD and the hash of the key schedule. */

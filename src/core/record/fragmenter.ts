@@ -78,9 +78,13 @@ export class RecordFragmenter {
     return o - outOffset;
   }
 
-  /** Convenience: seals into a new buffer of exactly the right size. */
+  /**
+   * Seals into a buffer of exactly the right size: the sealer's `allocate` (provider memory,
+   * every byte of it written by `seal`) or a new one.
+   */
   sealToBytes(sealer: RecordSealer, contentType: number, data: Uint8Array): Uint8Array {
-    const out = new Uint8Array(this.sealedLength(sealer, contentType, data.length));
+    const n = this.sealedLength(sealer, contentType, data.length);
+    const out = sealer.allocate !== undefined ? sealer.allocate(n) : new Uint8Array(n);
     this.seal(sealer, contentType, data, 0, data.length, out, 0);
     return out;
   }

@@ -83,6 +83,12 @@ export interface RecordSealer {
    */
   seal(contentType: number, plain: Uint8Array, offset: number, length: number, out: Uint8Array, outOffset: number): number;
   /**
+   * Optional: `length` bytes to seal records into, from the provider's `AeadKey.allocateSealed`
+   * (possibly uninitialized or recycled memory: the caller must overwrite all of it).
+   * Without it callers use `new Uint8Array(length)`.
+   */
+  allocate?(length: number): Uint8Array;
+  /**
    * True once this key has protected enough records that it should be replaced (TLS 1.3
    * KeyUpdate, RFC 8446 §5.5) or, in TLS 1.2, the connection closed.
    */

@@ -36,16 +36,21 @@ export interface Tls12ProtectionOptions {
   readonly closeMargin?: number;
 }
 
-/**
- * Fields and nonce/AAD handling shared by both directions. Not exported from the area.
- * invariant: the nonce's fixed part (salt, or iv bytes 0..3) is in place from construction.
- */
+// Per-record nonce and additional_data, rewritten in full by `prepare` before every seal/open
+// and shared by all TLS 1.2 keys: AEAD calls are synchronous and providers must not keep these
+// arguments (provider.ts), so idle connections hold no scratch of their own (as TLS 1.3).
+const NONCE_SCRATCH = new Uint8Array(12);
+const AAD_SCRATCH = new Uint8Array(AAD_LENGTH);
+
+/** Fields and nonce/AAD handling shared by both directions. Not exported from the area. */
 class Tls12State {
   readonly key: AeadKey;
   readonly explicitNonce: boolean;
   readonly iv: Uint8Array;
-  readonly nonce: Uint8Array;
-  readonly aad: Uint8Array;
+  readonly nonce: Uint8Array = NONCE_SCRATCH;
+  readonly aad: Uint8Array = AAD_SCRATCH;
+  // The provider decrypts into new buffers (`AeadKey.openToNew`), decided once per key.
+  readonly openToNew: boolean;
 
   constructor(aead: AeadAlgorithm, nonceKind: Tls12NonceKind, key: Uint8Array, iv: Uint8Array) {
     this.explicitNonce = nonceKind === 'gcm-explicit';
@@ -55,13 +60,11 @@ class Tls12State {
       throw new TlsUsageError('ERR_TLS_CONFIG', `TLS 1.2 ${aead.name} write IV of ${iv.length} bytes: expected ${ivLength}`);
     }
     this.key = aead.importKey(key);
+    this.openToNew = typeof this.key.openToNew === 'function';
     this.iv = iv.slice();
-    this.nonce = new Uint8Array(12);
-    this.nonce.set(this.iv.subarray(0, 4));
-    this.aad = new Uint8Array(AAD_LENGTH);
   }
 
-  /** Fills aad = seq || type || version || length and the nonce for `seq`. */
+  /** Fills aad = seq || type || version || length and all 12 bytes of the nonce for `seq`. */
   prepare(seq: number, contentType: number, version: number, length: number): void {
     const aad = this.aad;
     writeUint64(aad, 0, seq);
@@ -70,8 +73,17 @@ class Tls12State {
     aad[10] = version;
     aad[11] = length >>> 8;
     aad[12] = length;
-    if (this.explicitNonce) writeUint64(this.nonce, 4, seq); // salt || seq (RFC 5288 §3)
-    else xorSequence(this.nonce, this.iv, seq); // RFC 7905 §2
+    if (this.explicitNonce) {
+      // salt || seq (RFC 5288 §3); the opener then puts the record's nonce_explicit in 4..11.
+      const nonce = this.nonce, iv = this.iv;
+      nonce[0] = iv[0]!;
+      nonce[1] = iv[1]!;
+      nonce[2] = iv[2]!;
+      nonce[3] = iv[3]!;
+      writeUint64(nonce, 4, seq);
+    } else {
+      xorSequence(this.nonce, this.iv, seq); // RFC 7905 §2
+    }
   }
 }
 
@@ -119,6 +131,12 @@ export class Tls12RecordSealer implements RecordSealer {
     return RECORD_HEADER_LENGTH + length + this.overhead;
   }
 
+  /** Memory to seal into: the provider's (`AeadKey.allocateSealed`, e.g. recycled) or new. */
+  allocate(length: number): Uint8Array {
+    const key = this.state.key;
+    return key.allocateSealed !== undefined ? key.allocateSealed(length) : new Uint8Array(length);
+  }
+
   /**
    * Writes header || [explicit nonce] || ciphertext || tag at `out[outOffset]`.
    * @throws ERR_TLS_RECORD_SEQUENCE_EXHAUSTED at the confidentiality limit;
@@ -151,7 +169,8 @@ export class Tls12RecordSealer implements RecordSealer {
 }
 
 /**
- * Opens TLS 1.2 records under one read key, in place. The content type is the record's own.
+ * Opens TLS 1.2 records under one read key, in place, or into a new buffer when the provider
+ * offers `openToNew` (then the result is `owned`). The content type is the record's own.
  *
  * ```ts
  * const opener = Tls12RecordOpener.forSuite(suite, serverWriteKey, serverWriteIv);
@@ -186,7 +205,7 @@ export class Tls12RecordOpener implements RecordOpener {
   }
 
   /**
-   * Decrypts `record` in place.
+   * Decrypts `record` in place, or into a new `owned` buffer (`AeadKey.openToNew`).
    * @throws ERR_TLS_RECORD_BAD_MAC (bad_record_mac) for a short record or a bad tag
    *   (RFC 5246 §6.2.3.3); ERR_TLS_RECORD_AEAD_INTEGRITY_LIMIT past the integrity limit;
    *   ERR_TLS_RECORD_OVERFLOW (record_overflow) for plaintext over 2^14 (RFC 5246 §6.2.1);
@@ -221,7 +240,16 @@ export class Tls12RecordOpener implements RecordOpener {
       st.nonce.set(payload.subarray(0, EXPLICIT_NONCE_LENGTH), 4); // salt || nonce_explicit
       ciphertext = payload.subarray(EXPLICIT_NONCE_LENGTH);
     }
-    const n = st.key.open(st.nonce, st.aad, ciphertext, ciphertext, 0);
+    // Providers that cannot decrypt in place hand over a fresh buffer (no copy back, and the
+    // engine keeps it without another copy), as in TLS 1.3; the others decrypt in place.
+    let fresh: Uint8Array | null = null;
+    let n: number;
+    if (st.openToNew) {
+      fresh = st.key.openToNew!(st.nonce, st.aad, ciphertext);
+      n = fresh === null ? -1 : fresh.length;
+    } else {
+      n = st.key.open(st.nonce, st.aad, ciphertext, ciphertext, 0);
+    }
     if (n < 0) {
       this.failures++;
       if (this.failures > this.integrityLimit) {
@@ -230,7 +258,7 @@ export class Tls12RecordOpener implements RecordOpener {
       throw new TlsDecodeError('ERR_TLS_RECORD_BAD_MAC', `record of ${payload.length} bytes failed authentication: expected a valid AEAD tag`);
     }
     this.seq++;
-    return new InboundPlainRecord(type, ciphertext.subarray(0, n));
+    return fresh !== null ? new InboundPlainRecord(type, fresh, true) : new InboundPlainRecord(type, ciphertext.subarray(0, n));
   }
 }
 

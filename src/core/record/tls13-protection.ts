@@ -126,6 +126,11 @@ export class Tls13RecordSealer implements RecordSealer {
     return RECORD_HEADER_LENGTH + length + 1 + this.padding(contentType, length) + TAG_LENGTH;
   }
 
+  /** Memory to seal into: the provider's (`AeadKey.allocateSealed`, e.g. recycled) or new. */
+  allocate(length: number): Uint8Array {
+    return this.key.allocateSealed !== undefined ? this.key.allocateSealed(length) : new Uint8Array(length);
+  }
+
   /**
    * Writes header || AEAD(content || type || zeros) at `out[outOffset]`; returns its length.
    * @throws ERR_TLS_RECORD_SEQUENCE_EXHAUSTED when the key reached its confidentiality limit
