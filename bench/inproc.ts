@@ -8,10 +8,13 @@
 import { once } from 'node:events';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { createClientSessionStore, type MemoryClientSessionStore } from '../src/core/client/session-store.ts';
 import { ClientConnection, ServerConnection } from '../src/core/index.ts';
 import type { TlsConnection } from '../src/core/index.ts';
+import { createTicketer } from '../src/core/server/ticketer.ts';
 import { createClientConnectConfig, createServerListenConfig } from '../src/node/index.ts';
-import type { TlsParams } from './protocol.ts';
+import { nodeCryptoProvider } from '../src/providers/node/index.ts';
+import { TICKETS_PER_FULL, TICKETS_PER_RESUMPTION, type TlsParams } from './protocol.ts';
 
 /** Moves everything `from` has to send into `to`; returns the number of bytes moved. */
 function transfer(from: TlsConnection, to: TlsConnection, sink: (b: Uint8Array) => void): number {
@@ -48,7 +51,50 @@ interface EnginePair {
   readonly server: ServerConnection;
 }
 
-const typetlsConfigs = new WeakMap<TlsParams, { client: ReturnType<typeof createClientConnectConfig>; server: ReturnType<typeof createServerListenConfig> }>();
+type TypetlsConfigs = { client: ReturnType<typeof createClientConnectConfig>; server: ReturnType<typeof createServerListenConfig> };
+const typetlsConfigs = new WeakMap<TlsParams, TypetlsConfigs>();
+
+/**
+ * Resumption (TLS 1.3 PSK): the client keeps tickets; the server seals them with one ticketer
+ * under two configs, as the socket scenarios do (protocol.ts TICKETS_PER_FULL): `priming`
+ * sends 2 tickets per handshake, `resumed` none (as OpenSSL after a resumed handshake).
+ */
+interface ResumeConfigs {
+  readonly store: MemoryClientSessionStore;
+  readonly priming: TypetlsConfigs;
+  readonly resumed: TypetlsConfigs;
+}
+const typetlsResumeConfigs = new WeakMap<TlsParams, ResumeConfigs>();
+
+function resumeConfigs(p: TlsParams): ResumeConfigs {
+  let c = typetlsResumeConfigs.get(p);
+  if (c === undefined) {
+    const id = p.certs.servers[p.certKind];
+    const store = createClientSessionStore({ maxTicketsPerServer: 1024 });
+    const client = createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, sessionStore: store });
+    const ticketer = createTicketer({ provider: nodeCryptoProvider });
+    const server = (ticketsToSend: number): ReturnType<typeof createServerListenConfig> => createServerListenConfig({
+      cert: id.chainPem, key: id.keyPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, ticketer, ticketsToSend,
+    });
+    c = {
+      store,
+      priming: { client, server: server(TICKETS_PER_FULL['tls13-psk']) },
+      resumed: { client, server: server(TICKETS_PER_RESUMPTION['tls13-psk']) },
+    };
+    typetlsResumeConfigs.set(p, c);
+  }
+  return c;
+}
+
+/** One handshake between two fresh engines of configs `c`. */
+function handshakePair(c: TypetlsConfigs): EnginePair {
+  const pair = { client: new ClientConnection(c.client, 'localhost'), server: new ServerConnection(c.server) };
+  pump(pair.client, pair.server, ignore);
+  if (pair.client.isHandshaking() || pair.server.isHandshaking()) {
+    throw new Error(`in-memory handshake did not complete: ${String(pair.client.error ?? pair.server.error)}`);
+  }
+  return pair;
+}
 
 function engines(p: TlsParams): EnginePair {
   let c = typetlsConfigs.get(p);
@@ -60,11 +106,15 @@ function engines(p: TlsParams): EnginePair {
     };
     typetlsConfigs.set(p, c);
   }
-  const pair = { client: new ClientConnection(c.client, 'localhost'), server: new ServerConnection(c.server) };
-  pump(pair.client, pair.server, ignore);
-  if (pair.client.isHandshaking() || pair.server.isHandshaking()) {
-    throw new Error(`in-memory handshake did not complete: ${String(pair.client.error ?? pair.server.error)}`);
-  }
+  return handshakePair(c);
+}
+
+/** A TLS 1.3 PSK (psk_dhe_ke) resumed handshake with a ticket from an earlier (priming) one. */
+function resumedEngines(p: TlsParams): EnginePair {
+  const c = resumeConfigs(p);
+  if (c.store.size === 0) throw new Error('in-memory: typetls has no ticket to resume with (memPrime first)');
+  const pair = handshakePair(c.resumed);
+  if (pair.client.negotiated?.resumed !== true) throw new Error('in-memory: typetls offered a ticket but did a full handshake');
   return pair;
 }
 
@@ -84,7 +134,15 @@ const peerOf = new WeakMap<Duplex, Duplex>();
 
 const nodeContexts = new WeakMap<TlsParams, { client: tls.SecureContext; server: tls.SecureContext }>();
 
-async function nodePair(p: TlsParams): Promise<{ client: tls.TLSSocket; server: tls.TLSSocket }> {
+/** node:tls TLS 1.3 tickets kept by the in-memory resumption mode (each used once, newest last). */
+const nodeTickets = new WeakMap<TlsParams, Buffer[]>();
+
+/**
+ * A node:tls pair over a Duplex pair. With `session` the client offers it; with `onTicket` the
+ * pair is ready only once the client has received a ticket (TLS 1.3 tickets follow the
+ * handshake: OpenSSL sends 2 after a full handshake, 1 after a resumed one).
+ */
+async function nodePair(p: TlsParams, session?: Buffer, onTicket?: (t: Buffer) => void): Promise<{ client: tls.TLSSocket; server: tls.TLSSocket }> {
   let ctx = nodeContexts.get(p);
   if (ctx === undefined) {
     const id = p.certs.servers[p.certKind];
@@ -96,20 +154,54 @@ async function nodePair(p: TlsParams): Promise<{ client: tls.TLSSocket; server: 
   }
   const [a, b] = duplexPair();
   const server = new tls.TLSSocket(b, { isServer: true, secureContext: ctx.server });
-  const client = tls.connect({ socket: a, servername: 'localhost', secureContext: ctx.client });
-  await Promise.all([once(server, 'secure'), once(client, 'secureConnect')]);
+  const client = tls.connect({ socket: a, servername: 'localhost', secureContext: ctx.client, ...(session !== undefined ? { session } : {}) });
+  const ready: Promise<unknown>[] = [once(server, 'secure'), once(client, 'secureConnect')];
+  if (onTicket !== undefined) {
+    ready.push(new Promise<void>((resolve) => client.on('session', (t: Buffer) => { onTicket(t); resolve(); })));
+  }
+  await Promise.all(ready);
   return { client, server };
 }
 
-/** Runs `n` handshakes one after another; returns each one's duration (ms). */
-export async function memHandshakes(p: TlsParams, n: number): Promise<number[]> {
+/** node:tls: a resumed handshake with a ticket from an earlier (priming) one. */
+async function nodeResumedPair(p: TlsParams): Promise<{ client: tls.TLSSocket; server: tls.TLSSocket }> {
+  const session = nodeTickets.get(p)?.pop();
+  if (session === undefined) throw new Error('in-memory: node:tls has no ticket to resume with (memPrime first)');
+  const pair = await nodePair(p, session);
+  if (!pair.client.isSessionReused()) throw new Error('in-memory: node:tls offered a ticket but did a full handshake');
+  return pair;
+}
+
+/** Full handshakes (not measured) until each stack keeps at least `n` TLS 1.3 tickets for `memHandshakes(p, n, true)`. */
+export async function memPrime(p: TlsParams, n: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    const have = p.impl === 'typetls' ? resumeConfigs(p).store.size : nodeTickets.get(p)?.length ?? 0;
+    if (have >= n) return;
+    if (i > n + 4) throw new Error(`in-memory: ${p.impl} keeps ${have} tickets after ${i} full handshakes, expected ${n}`);
+    if (p.impl === 'typetls') {
+      handshakePair(resumeConfigs(p).priming);
+    } else {
+      let pool = nodeTickets.get(p);
+      if (pool === undefined) nodeTickets.set(p, pool = []);
+      const keep = pool;
+      const full = await nodePair(p, undefined, (t) => keep.push(t));
+      await new Promise((r) => setTimeout(r, 2)); // the second ticket
+      full.client.destroy();
+      full.server.destroy();
+    }
+  }
+}
+
+/** Runs `n` handshakes one after another (`resume`: TLS 1.3 PSK resumed ones); returns each one's duration (ms). */
+export async function memHandshakes(p: TlsParams, n: number, resume = false): Promise<number[]> {
   const lat: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     if (p.impl === 'typetls') {
-      engines(p);
+      if (resume) resumedEngines(p);
+      else engines(p);
     } else {
-      const { client, server } = await nodePair(p);
+      const { client, server } = resume ? await nodeResumedPair(p) : await nodePair(p);
       client.destroy();
       server.destroy();
     }

@@ -23,12 +23,35 @@ export interface TlsParams {
   readonly impl: Impl;
   readonly certs: BenchCerts;
   readonly certKind: CertKind;
-  /** IANA TLS 1.3 suite name. */
+  /** IANA suite name (TLS 1.3 or TLS 1.2, matching `version`). */
   readonly suite: string;
   /** typetls key exchange group name; default 'x25519' (node:tls always uses X25519). */
   readonly group?: string;
   readonly bulkBytes: number;
+  /** Protocol version both ends are pinned to; default TLS 1.3. */
+  readonly version?: TlsVersion;
+  /**
+   * Session resumption: 'none' (default: typetls issues no tickets, clients keep none),
+   * 'tls13-psk' (RFC 8446 PSK with (EC)DHE, tickets), 'tls12-ticket' (RFC 5077 tickets).
+   */
+  readonly resumption?: Resumption;
 }
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+export type Resumption = 'none' | 'tls13-psk' | 'tls12-ticket';
+
+/**
+ * Tickets a server sends per full handshake (priming, not measured) and per resumed handshake
+ * (measured), the same for both stacks; the client worker checks both. node:tls' server
+ * (OpenSSL 3 with Node's ticket key callback) sends 2 NewSessionTickets after a full TLS 1.3
+ * handshake and none after a resumed one (a ticket that opens is not renewed), and one RFC 5077
+ * ticket after a full TLS 1.2 handshake, none after an abbreviated one. typetls' server sends
+ * `ticketsToSend` after every TLS 1.3 handshake, so the server worker switches its config to
+ * `ticketsToSend: 2` while priming and to 0 for the measured window (same ticketer, so the
+ * tickets still open); its TLS 1.2 abbreviated handshake sends no ticket.
+ */
+export const TICKETS_PER_FULL: Readonly<Record<Resumption, number>> = { 'none': 0, 'tls13-psk': 2, 'tls12-ticket': 1 };
+export const TICKETS_PER_RESUMPTION: Readonly<Record<Resumption, number>> = { 'none': 0, 'tls13-psk': 0, 'tls12-ticket': 0 };
 
 export type WorkerInit =
   | { readonly role: 'server'; readonly params: TlsParams; readonly mode: ServerMode }
@@ -36,17 +59,30 @@ export type WorkerInit =
   | { readonly role: 'inproc'; readonly params: TlsParams };
 
 export type WorkerRequest =
+  /** Server: issue tickets after each handshake (priming) or not (measured resumed handshakes); see TICKETS_PER_FULL. */
+  | { readonly id: number; readonly cmd: 'tickets'; readonly issue: boolean }
   /** Server: reply with CPU time (and memory, after GC when `gc`) since the previous mark. */
   | { readonly id: number; readonly cmd: 'mark'; readonly gc: boolean }
-  /** Client: `n` full handshakes, `concurrency` in flight. */
-  | { readonly id: number; readonly cmd: 'handshakes'; readonly n: number; readonly concurrency: number }
+  /**
+   * Client: `n` handshakes, `concurrency` in flight; full ones, or with `resume` each resumes a
+   * session from an earlier connection (the worker fails the request if one does not resume).
+   */
+  | { readonly id: number; readonly cmd: 'handshakes'; readonly n: number; readonly concurrency: number; readonly resume?: boolean }
+  /** Client: full handshakes (not measured) until at least `sessions` tickets/sessions are kept. */
+  | { readonly id: number; readonly cmd: 'prime'; readonly sessions: number }
+  /**
+   * Client (not measured): one resumed connection kept open for 50 ms, so that tickets arriving
+   * after the server's first byte are counted too; fails unless it resumed and got
+   * TICKETS_PER_RESUMPTION tickets (the measured connections close at the first byte).
+   */
+  | { readonly id: number; readonly cmd: 'checkResumption' }
   /** Client: on the persistent connection, send (`c2s`) or receive (`s2c`) `bulkBytes`. */
   | { readonly id: number; readonly cmd: 'bulk'; readonly direction: 'c2s' | 's2c' }
   /** Client: open `n` connections and keep them; reply with memory deltas after GC. */
   | { readonly id: number; readonly cmd: 'idleOpen'; readonly n: number; readonly concurrency: number }
   | { readonly id: number; readonly cmd: 'idleClose' }
-  /** In-process: `n` handshakes between two engines / two node:tls sockets in one process. */
-  | { readonly id: number; readonly cmd: 'memHandshakes'; readonly n: number }
+  /** In-process: `n` handshakes between two engines / two node:tls sockets in one process (with `resume`: TLS 1.3 PSK resumed ones). */
+  | { readonly id: number; readonly cmd: 'memHandshakes'; readonly n: number; readonly resume?: boolean }
   /** In-process: move `bulkBytes` client to server in 64 KiB writes. */
   | { readonly id: number; readonly cmd: 'memBulk' }
   | { readonly id: number; readonly cmd: 'exit' };

@@ -7,8 +7,7 @@ import { once } from 'node:events';
 import process from 'node:process';
 import type { Duplex } from 'node:stream';
 import { makeClient, startServer, type BenchClient, type BenchServer } from './endpoints.ts';
-import { memHandshakes, memBulk } from './inproc.ts';
-import type { TlsParams, WorkerInit, WorkerMessage, WorkerRequest, WorkResult } from './protocol.ts';
+import { TICKETS_PER_FULL, TICKETS_PER_RESUMPTION, type TlsParams, type WorkerInit, type WorkerMessage, type WorkerRequest, type WorkResult } from './protocol.ts';
 
 /** Bulk transfers write 64 KiB per `write()` call (issue 5). */
 export const WRITE_SIZE = 64 * 1024;
@@ -87,17 +86,25 @@ class Client {
   waiter: { need: number; resolve: () => void } | null = null;
   idle: Duplex[] = [];
 
-  constructor(params: TlsParams, ports: readonly number[]) {
+  constructor(params: TlsParams, factory: BenchClient, bulkFactories: readonly BenchClient[]) {
     this.params = params;
-    this.factory = makeClient(params, ports[0]!);
-    this.bulkFactories = ports.map((port) => makeClient(params, port));
+    this.factory = factory;
+    this.bulkFactories = bulkFactories;
   }
 
-  /** Opens a connection and resolves (with the latency in ms) once the server's first byte arrives. */
-  openReady(keep: boolean, factory: BenchClient = this.factory): Promise<{ socket: Duplex; ms: number }> {
+  static async create(params: TlsParams, ports: readonly number[]): Promise<Client> {
+    const factories = await Promise.all(ports.map((port) => makeClient(params, port)));
+    return new Client(params, factories[0]!, factories);
+  }
+
+  /**
+   * Opens a connection and resolves (with the latency in ms) once the server's first byte
+   * arrives. With `resume` it offers a kept session and fails unless the handshake resumed it.
+   */
+  openReady(keep: boolean, factory: BenchClient = this.factory, resume = false): Promise<{ socket: Duplex; ms: number }> {
     return new Promise((resolve, reject) => {
       const t0 = performance.now();
-      const s = factory.open();
+      const s = factory.open(resume);
       let settled = false;
       s.on('error', (e: Error) => {
         if (!settled) { settled = true; reject(e); }
@@ -105,23 +112,67 @@ class Client {
       s.once('data', () => {
         const ms = performance.now() - t0;
         settled = true;
-        if (!keep) s.destroy();
-        resolve({ socket: s, ms });
+        // A benchmark of silent full handshakes would be worse than none.
+        const notResumed = resume && !factory.resumed(s);
+        if (!keep || notResumed) s.destroy();
+        if (notResumed) reject(new Error(`${this.params.impl}: a connection offering a session did not resume it (full handshake)`));
+        else resolve({ socket: s, ms });
       });
     });
   }
 
-  async handshakes(n: number, concurrency: number): Promise<number[]> {
+  async handshakes(n: number, concurrency: number, resume: boolean): Promise<number[]> {
     const lat: number[] = [];
     let started = 0;
+    const ticketsBefore = this.factory.ticketsReceived();
     const lane = async (): Promise<void> => {
       while (started < n) {
         started++;
-        lat.push((await this.openReady(false)).ms);
+        lat.push((await this.openReady(false, this.factory, resume)).ms);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+    if (resume) {
+      // Both stacks must do the same work: as many tickets per resumed handshake (protocol.ts).
+      const mode = this.params.resumption ?? 'none';
+      const got = this.factory.ticketsReceived() - ticketsBefore, want = n * TICKETS_PER_RESUMPTION[mode];
+      if (got !== want) throw new Error(`${this.params.impl}: ${got} tickets in ${n} resumed handshakes (${mode}), expected ${want}`);
+    }
     return lat;
+  }
+
+  /**
+   * Full handshakes, not measured, 4 in flight, until the client keeps at least `sessions`
+   * sessions. Each connection stays open until its TICKETS_PER_FULL tickets have arrived
+   * (node:tls delivers TLS 1.3 tickets after the server's first byte).
+   */
+  async prime(sessions: number): Promise<void> {
+    const mode = this.params.resumption ?? 'none';
+    const perFull = TICKETS_PER_FULL[mode];
+    let opened = 0;
+    const limit = Math.ceil(sessions / Math.max(1, perFull)) * 2 + 4;
+    const lane = async (): Promise<void> => {
+      while (this.factory.sessions() < sessions) {
+        if (++opened > limit) throw new Error(`${this.params.impl}: ${this.factory.sessions()} sessions kept after ${limit} full handshakes, expected ${sessions}`);
+        const before = this.factory.ticketsReceived();
+        const { socket } = await this.openReady(true);
+        const deadline = performance.now() + 5000;
+        while (this.factory.ticketsReceived() - before < perFull && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+        socket.destroy();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, sessions) }, lane));
+  }
+
+  /** See the 'checkResumption' request. */
+  async checkResumption(): Promise<void> {
+    const mode = this.params.resumption ?? 'none';
+    const before = this.factory.ticketsReceived();
+    const { socket } = await this.openReady(true, this.factory, true);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    const got = this.factory.ticketsReceived() - before, want = TICKETS_PER_RESUMPTION[mode];
+    if (got !== want) throw new Error(`${this.params.impl}: ${got} tickets after a resumed handshake (${mode}), expected ${want}`);
   }
 
   async connection(direction: 'c2s' | 's2c'): Promise<Duplex> {
@@ -177,18 +228,21 @@ class Client {
 // ---- dispatch ----
 
 async function main(): Promise<void> {
-  const [init] = (await once(process, 'message')) as [WorkerInit];
+  const [init] = (await once(process, 'message')) as [WorkerInit | WorkerRequest];
+  if (!('role' in init)) { process.disconnect?.(); return; } // closed before it was started
   let servers: BenchServer[] = [];
   let client: Client | null = null;
+  let inproc: typeof import('./inproc.ts') | null = null;
   if (init.role === 'server') {
     servers = init.mode === 'hello'
       ? [await runServer(init.params, 'hello')]
       : [await runServer(init.params, 'sink'), await runServer(init.params, 'source')];
     send({ kind: 'ready', ports: servers.map((s) => s.port) });
   } else if (init.role === 'client') {
-    client = new Client(init.params, init.ports);
+    client = await Client.create(init.params, init.ports);
     send({ kind: 'ready', ports: init.ports });
   } else {
+    inproc = await import('./inproc.ts'); // loads typetls (and node:tls) in this worker only
     send({ kind: 'ready', ports: [] });
   }
   let markCpu = cpuNow();
@@ -198,6 +252,9 @@ async function main(): Promise<void> {
 
   const handle = async (r: WorkerRequest): Promise<WorkResult | null> => {
     switch (r.cmd) {
+      case 'tickets':
+        for (const srv of servers) srv.issueTickets(r.issue);
+        return measure(async () => []);
       case 'mark': {
         if (r.gc) await collectGarbage();
         const mem = process.memoryUsage();
@@ -206,7 +263,9 @@ async function main(): Promise<void> {
         markCpu = cpu; markWall = wall; markMem = mem;
         return out;
       }
-      case 'handshakes': return measure(() => client!.handshakes(r.n, r.concurrency));
+      case 'handshakes': return measure(() => client!.handshakes(r.n, r.concurrency, r.resume ?? false));
+      case 'prime': await client!.prime(r.sessions); return measure(async () => []);
+      case 'checkResumption': await client!.checkResumption(); return measure(async () => []);
       case 'bulk': return measure(() => client!.bulk(r.direction));
       case 'idleOpen': {
         await collectGarbage();
@@ -217,8 +276,12 @@ async function main(): Promise<void> {
         return { ...res, rssDelta: after.rss - before.rss, heapDelta: after.heapUsed - before.heapUsed };
       }
       case 'idleClose': await client!.idleClose(); return measure(async () => []);
-      case 'memHandshakes': return measure(() => memHandshakes(params, r.n));
-      case 'memBulk': return measure(async () => { await memBulk(params, WRITE_SIZE); return []; });
+      case 'memHandshakes': {
+        const m = inproc!;
+        if (r.resume === true) await m.memPrime(params, r.n); // not measured
+        return measure(() => m.memHandshakes(params, r.n, r.resume ?? false));
+      }
+      case 'memBulk': return measure(async () => { await inproc!.memBulk(params, WRITE_SIZE); return []; });
       case 'exit':
         client?.persistent.c2s?.destroy();
         client?.persistent.s2c?.destroy();

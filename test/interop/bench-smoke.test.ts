@@ -33,6 +33,19 @@ test('bench --quick --filter handshake-ecdsa-c1 completes and prints a ratio lin
   assert.match(readFileSync(svg, 'utf8'), /^<svg [^]*<\/svg>\n$/, 'an SVG document');
 });
 
+test('bench --quick --filter resumption-tls13-psk-c1 primes tickets and every measured handshake resumes', () => {
+  // The worker stops the run (non-zero exit) when a measured connection did not resume or the
+  // ticket count differs from what the scenario expects.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--quick', '--reps', '1', '--filter', 'resumption-tls13-psk-c1'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `bench exited with ${String(r.status)}: ${r.stderr}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('| resumption-tls13-psk-c1') && l.includes('server CPU'));
+  assert.notEqual(line, undefined, `no server CPU row in:\n${r.stdout}`);
+  assert.match(line!.split('|').map((c) => c.trim())[5]!, /^\d+\.\d\d$/, 'a ratio cell');
+});
+
 test('bench rejects unknown options', () => {
   assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
   assert.throws(() => parseArgs(['--reps', '0']), /--reps expects/);
