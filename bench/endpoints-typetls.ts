@@ -11,10 +11,12 @@ import { MAX_SESSIONS, TLS12_GROUPS, type BenchClient } from './endpoints.ts';
 import { TICKETS_PER_FULL, TICKETS_PER_RESUMPTION, type TlsParams } from './protocol.ts';
 
 /** typetls options pinning `p`'s version, suite and group. */
-function typetlsVersionOptions(p: TlsParams): { cipherSuites: string[]; groups: string[]; minVersion: 'TLSv1.2' | 'TLSv1.3'; maxVersion: 'TLSv1.2' | 'TLSv1.3'; keyLog: null } {
+function typetlsVersionOptions(p: TlsParams): { cipherSuites: string[]; groups: string[]; minVersion: 'TLSv1.2' | 'TLSv1.3'; maxVersion: 'TLSv1.2' | 'TLSv1.3'; keyLog: null; certificateCompression: 'none' } {
   const version = p.version ?? 'TLSv1.3';
   const groups = version === 'TLSv1.2' ? [...TLS12_GROUPS] : [p.group ?? 'x25519'];
-  return { cipherSuites: [p.suite], groups, minVersion: version, maxVersion: version, keyLog: null };
+  // node:tls (OpenSSL 3.0 as Node builds it) neither offers nor does RFC 8879 certificate
+  // compression: typetls does none either here, so both stacks do the same work.
+  return { cipherSuites: [p.suite], groups, minVersion: version, maxVersion: version, keyLog: null, certificateCompression: 'none' };
 }
 
 /**

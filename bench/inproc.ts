@@ -71,7 +71,7 @@ function resumeConfigs(p: TlsParams): ResumeConfigs {
   if (c === undefined) {
     const id = p.certs.servers[p.certKind];
     const store = createClientSessionStore({ maxTicketsPerServer: 1024 });
-    const client = createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, sessionStore: store });
+    const client = createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, certificateCompression: 'none', sessionStore: store });
     const ticketer = createTicketer({ provider: nodeCryptoProvider });
     const server = (ticketsToSend: number): ReturnType<typeof createServerListenConfig> => createServerListenConfig({
       cert: id.chainPem, key: id.keyPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, ticketer, ticketsToSend,
@@ -101,8 +101,8 @@ function engines(p: TlsParams): EnginePair {
   if (c === undefined) {
     const id = p.certs.servers[p.certKind];
     c = {
-      client: createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null }),
-      server: createServerListenConfig({ cert: id.chainPem, key: id.keyPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null }),
+      client: createClientConnectConfig({ ca: p.certs.caPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, certificateCompression: 'none' }),
+      server: createServerListenConfig({ cert: id.chainPem, key: id.keyPem, cipherSuites: [p.suite], groups: ['x25519'], minVersion: 'TLSv1.3', keyLog: null, certificateCompression: 'none' }),
     };
     typetlsConfigs.set(p, c);
   }

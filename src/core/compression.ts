@@ -5,8 +5,8 @@
  * algorithms themselves come from the provider (`CryptoProvider.certificateCompressors`):
  * core cannot reach a compression library.
  */
-import { type Certificate, decodeCertificate, encodeCertificate } from './codec/certificate.ts';
-import { CertificateCompressionAlgorithm } from './codec/codepoints.ts';
+import { type Certificate, type CertificateEntryExtensions, decodeCertificate, encodeCertificate } from './codec/certificate.ts';
+import { CertificateCompressionAlgorithm, ExtensionType } from './codec/codepoints.ts';
 import { decodeCompressedCertificate, encodeCompressedCertificate } from './codec/compressed-certificate.ts';
 import { Writer } from './codec/writer.ts';
 import type { CertificateCompressionInfo } from './conn/api.ts';
@@ -115,26 +115,60 @@ export interface EncodedCertificate {
   readonly info: CertificateCompressionInfo | null;
 }
 
-/**
- * Compressed messages per certificate object, then per compressor and variant, so a chain is
- * compressed once per algorithm, not per handshake. Keyed weakly: a CertifiedKey the user
- * drops frees its entries. At most (compressors x variants) entries per certificate.
- */
-const cache = new WeakMap<object, Map<CertificateCompressor, Map<number, EncodedCertificate>>>();
+/** One cached Certificate message and what it was built from (compared by identity on a hit). */
+interface CachedCertificate {
+  readonly chain: readonly Uint8Array[];
+  readonly ocsp: Uint8Array | null;
+  readonly encoded: EncodedCertificate;
+}
+
+/** Stands for "no compression" as a cache key. */
+const PLAIN = {};
 
 /**
- * Encodes our Certificate (RFC 8446 §4.4.2), as a CompressedCertificate (RFC 8879 §4) when
- * `compressor` is non-null: the compressed bytes are the Certificate message body (no
- * handshake header). `cacheOwner` (usually the CertifiedKey) with `variant` (anything else
- * that changes the message, e.g. whether OCSP is stapled) keys the cache; null disables it.
- * A compressor that throws, or output that does not fit, falls back to the plain Certificate:
- * compression is optional for the sender.
+ * Encoded Certificate messages per certificate object (usually the CertifiedKey), then per
+ * compressor (or none): a chain is encoded and compressed once, not per handshake (as rustls'
+ * CompressionCache). Keyed weakly: a CertifiedKey the user drops frees its entries. At most two
+ * entries per certificate and compressor (with and without the stapled OCSP response).
  */
-export function encodeOwnCertificate(cert: Certificate, compressor: CertificateCompressor | null, cacheOwner: object | null, variant: number): EncodedCertificate {
-  const perOwner = cacheOwner === null || compressor === null ? undefined : cache.get(cacheOwner)?.get(compressor);
-  const hit = perOwner?.get(variant);
-  if (hit !== undefined) return hit;
+const cache = new WeakMap<object, Map<object, CachedCertificate[]>>();
 
+function sameRefs(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || a[i]!.length !== b[i]!.length) return false;
+  return true;
+}
+
+const noEntryExtensions = (): CertificateEntryExtensions => ({ statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] });
+
+/**
+ * Encodes our Certificate (RFC 8446 §4.4.2) for `chain`, end-entity first, with an empty
+ * certificate_request_context; `ocsp` (non-empty) is stapled in the end-entity's
+ * CertificateEntry (§4.4.2.1). As a CompressedCertificate (RFC 8879 §4) when `compressor` is
+ * non-null: the compressed bytes are the Certificate message body (no handshake header).
+ * `cacheOwner` (usually the CertifiedKey) keys the cache; null disables it. A hit needs the same
+ * chain elements and OCSP response (the same objects: replace a CertifiedKey's certificates or
+ * response to change them, never rewrite their bytes in place). A compressor that throws, or
+ * output that does not fit, falls back to the plain Certificate: compression is optional for
+ * the sender.
+ */
+export function encodeOwnCertificate(chain: readonly Uint8Array[], ocsp: Uint8Array | null, compressor: CertificateCompressor | null, cacheOwner: object | null): EncodedCertificate {
+  const staple = ocsp !== null && ocsp.length > 0 ? ocsp : null;
+  const slot = compressor ?? PLAIN;
+  const entries = cacheOwner === null ? undefined : cache.get(cacheOwner)?.get(slot);
+  if (entries !== undefined) {
+    for (const e of entries) if (e.ocsp === staple && sameRefs(e.chain, chain)) return e.encoded;
+  }
+
+  const cert: Certificate = {
+    certificateRequestContext: new Uint8Array(0),
+    certificateList: chain.map((c) => ({ certData: c, extensions: noEntryExtensions() })),
+  };
+  if (staple !== null && cert.certificateList.length > 0) {
+    const ee = cert.certificateList[0]!.extensions;
+    ee.statusRequest = staple;
+    ee.order = [ExtensionType.StatusRequest];
+  }
   const w = new Writer(1024);
   encodeCertificate(w, cert);
   const plain = w.toBytes();
@@ -156,19 +190,65 @@ export function encodeOwnCertificate(cert: Certificate, compressor: CertificateC
       };
     }
   }
-  if (cacheOwner !== null && compressor !== null) {
-    let byCompressor = cache.get(cacheOwner);
-    if (byCompressor === undefined) cache.set(cacheOwner, (byCompressor = new Map()));
-    let byVariant = byCompressor.get(compressor);
-    if (byVariant === undefined) byCompressor.set(compressor, (byVariant = new Map()));
-    byVariant.set(variant, result);
+  if (cacheOwner !== null) {
+    let bySlot = cache.get(cacheOwner);
+    if (bySlot === undefined) cache.set(cacheOwner, (bySlot = new Map()));
+    // Two variants per slot (stapled or not); a replaced chain or response evicts the oldest.
+    const list = (bySlot.get(slot) ?? []).filter((e) => e.ocsp !== staple || !sameRefs(e.chain, chain));
+    list.push({ chain: chain.slice(), ocsp: staple, encoded: result });
+    if (list.length > 2) list.shift();
+    bySlot.set(slot, list);
   }
   return result;
 }
 
+/**
+ * Decompressed peer Certificate bodies seen recently (a client meets the same server chain
+ * again and again): an entry is used only for byte-identical compressed input with the same
+ * compressor object and claimed length, so a hit returns exactly what decompression would. Bounded in
+ * entries and size; only successes are kept.
+ */
+interface DecompressedEntry {
+  /** The compressor that produced `out` (a custom one never answers for another). */
+  readonly compressor: CertificateCompressor;
+  readonly compressed: Uint8Array;
+  readonly out: Uint8Array;
+}
+const DECOMPRESSED_ENTRIES = 8;
+const DECOMPRESSED_MAX_SIZE = 0x8000;
+const decompressed: DecompressedEntry[] = [];
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function findDecompressed(compressor: CertificateCompressor, compressed: Uint8Array, length: number): Uint8Array | null {
+  for (let i = 0; i < decompressed.length; i++) {
+    const e = decompressed[i]!;
+    if (e.compressor !== compressor || e.out.length !== length || !sameBytes(e.compressed, compressed)) continue;
+    if (i !== decompressed.length - 1) {
+      decompressed.splice(i, 1);
+      decompressed.push(e); // most recently used last
+    }
+    return e.out;
+  }
+  return null;
+}
+
+function rememberDecompressed(compressor: CertificateCompressor, compressed: Uint8Array, out: Uint8Array): void {
+  if (out.length > DECOMPRESSED_MAX_SIZE || compressed.length > DECOMPRESSED_MAX_SIZE) return;
+  decompressed.push({ compressor, compressed: compressed.slice(), out });
+  if (decompressed.length > DECOMPRESSED_ENTRIES) decompressed.shift();
+}
+
 /** The peer's certificate, decompressed. */
 export interface DecompressedCertificate {
-  /** Aliases a fresh buffer the engine owns (not the record buffer). */
+  /**
+   * Aliases a buffer that may be shared with other connections (a cache of recent chains), not
+   * the record buffer: copy what you keep, never mutate it.
+   */
   readonly certificate: Certificate;
   readonly info: CertificateCompressionInfo;
 }
@@ -193,16 +273,22 @@ export function decompressPeerCertificate(body: Uint8Array, offered: readonly Ce
   if (cc.uncompressedLength === 0 || cc.uncompressedLength > maxSize) {
     throw new TlsProtocolError('ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE', `${peer} CompressedCertificate claims uncompressed_length ${cc.uncompressedLength}: expected 1..${maxSize} bytes`);
   }
-  let out: Uint8Array;
-  try {
-    out = compressor.decompress(cc.compressedCertificateMessage, cc.uncompressedLength);
-  } catch (e) {
-    throw new TlsProtocolError('ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE', `${peer} CompressedCertificate (${name}) does not decompress to the ${cc.uncompressedLength} bytes uncompressed_length claims`, { cause: e });
-  }
-  // RFC 8879 §4: "If, after decompression, the specified length does not match the actual
-  // length, the party receiving the invalid message MUST abort ... with bad_certificate."
-  if (out.length !== cc.uncompressedLength) {
-    throw new TlsProtocolError('ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE', `${peer} CompressedCertificate (${name}) decompressed to ${out.length} bytes, but uncompressed_length is ${cc.uncompressedLength}`);
+  let out = findDecompressed(compressor, cc.compressedCertificateMessage, cc.uncompressedLength);
+  if (out === null) {
+    try {
+      out = compressor.decompress(cc.compressedCertificateMessage, cc.uncompressedLength);
+    } catch (e) {
+      throw new TlsProtocolError('ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE', `${peer} CompressedCertificate (${name}) does not decompress to the ${cc.uncompressedLength} bytes uncompressed_length claims`, { cause: e });
+    }
+    // RFC 8879 §4: "If, after decompression, the specified length does not match the actual
+    // length, the party receiving the invalid message MUST abort ... with bad_certificate."
+    if (out.length !== cc.uncompressedLength) {
+      throw new TlsProtocolError('ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE', `${peer} CompressedCertificate (${name}) decompressed to ${out.length} bytes, but uncompressed_length is ${cc.uncompressedLength}`);
+    }
+    // Kept only once it decodes: a malformed Certificate is never cached.
+    const certificate = decodeCertificate(out);
+    rememberDecompressed(compressor, cc.compressedCertificateMessage, out);
+    return { certificate, info: { algorithm: cc.algorithm, algorithmName: name, compressedLength: cc.compressedCertificateMessage.length, uncompressedLength: cc.uncompressedLength } };
   }
   return {
     certificate: decodeCertificate(out),

@@ -119,7 +119,15 @@ export function connect(...args: unknown[]): TLSSocket {
     throw e;
   }
   if (cb !== undefined) socket.once('secureConnect', cb);
-  if (options.timeout) socket.setTimeout(options.timeout);
+  if (options.timeout) {
+    try {
+      socket.setTimeout(options.timeout); // ERR_OUT_OF_RANGE for a negative timeout, as node
+    } catch (e) {
+      socket.destroy();
+      if (!options.socket) transport.destroy();
+      throw e;
+    }
+  }
   const signal = options.signal;
   if (signal !== undefined) {
     const abort = (): void => {

@@ -49,6 +49,8 @@ export interface SecureContextOptions {
   ticketKeys?: Uint8Array;
   sessionIdContext?: string;
   honorCipherOrder?: boolean;
+  /** OpenSSL `SSL_OP_*` bits (crypto.constants); see `secureOptionBits` for what typetls honours. */
+  secureOptions?: number;
   dhparam?: unknown;
   privateKeyEngine?: unknown;
   privateKeyIdentifier?: unknown;
@@ -100,6 +102,8 @@ export class SecureContext {
   readonly revocation: RevocationChecker | undefined;
   /** Kept so `getTicketKeys()` returns what was set (tickets are not issued yet). */
   ticketKeys: Uint8Array | undefined;
+  /** `SSL_OP_NO_TICKET`: a client does not ask for TLS 1.2 session tickets (RFC 5077). */
+  readonly noTicket: boolean;
   /** Self-signed CA certificates from `pfx` files: trusted as well, as Node adds them to its store. */
   readonly pfxRoots: readonly Uint8Array[];
   private anchorCache: readonly TrustAnchor[] | null = null;
@@ -122,6 +126,13 @@ export class SecureContext {
     const sel = parseCipherString(ciphers, provider, 'ciphers');
     if (sel.noTls13 && maxVersion === 'TLSv1.3' && minVersion === 'TLSv1.2') maxVersion = 'TLSv1.2';
     if (sel.noTls12 && minVersion === 'TLSv1.2' && maxVersion === 'TLSv1.3') minVersion = 'TLSv1.3';
+    const secureOptions = readSecureOptions(o.secureOptions);
+    if (secureOptions & SSL_OP_NO_TLSv1_2) minVersion = 'TLSv1.3';
+    if (secureOptions & SSL_OP_NO_TLSv1_3) maxVersion = 'TLSv1.2';
+    if (versionOrder[minVersion]! > versionOrder[maxVersion]!) {
+      throw unsupportedOption('secureOptions', 'SSL_OP_NO_TLSv1_2 and SSL_OP_NO_TLSv1_3 together (with the other options) leave no protocol version typetls speaks');
+    }
+    this.noTicket = (secureOptions & SSL_OP_NO_TICKET) !== 0;
     this.minVersion = minVersion;
     this.maxVersion = maxVersion;
     this.cipherSuites = sel.suites;
@@ -183,6 +194,37 @@ const unsupportedReasons: Readonly<Record<string, string>> = {
   privateKeyIdentifier: 'OpenSSL engines are not available',
   clientCertEngine: 'OpenSSL engines are not available',
 };
+
+// OpenSSL SSL_OP_* values (node's crypto.constants; OpenSSL 3.0 ssl.h).
+const SSL_OP_NO_TICKET = 0x4000;
+const SSL_OP_NO_TLSv1_2 = 0x8000000;
+const SSL_OP_NO_TLSv1_3 = 0x20000000;
+/**
+ * `secureOptions` bits typetls honours, or that describe what it does anyway: it speaks no
+ * SSLv2/SSLv3/TLS 1.0/1.1 (RFC 8996), no compression, no renegotiation (and so no resumption on
+ * one), no CBC (so no encrypt-then-MAC), no DTLS (cookie exchange, query MTU), and works around no
+ * peer bugs (the bug-workaround bits change nothing for the versions it speaks). Every other bit
+ * (e.g. SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION) is refused rather than ignored.
+ */
+const secureOptionBits =
+  SSL_OP_NO_TICKET | SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3 |
+  0x2000000 /* NO_SSLv3 */ | 0x4000000 /* NO_TLSv1 */ | 0x10000000 /* NO_TLSv1_1 */ |
+  0x20000 /* NO_COMPRESSION */ | 0x40000000 /* NO_RENEGOTIATION */ | 0x10000 /* NO_SESSION_RESUMPTION_ON_RENEGOTIATION */ |
+  0x80000 /* NO_ENCRYPT_THEN_MAC */ | 0x2000 /* COOKIE_EXCHANGE */ | 0x1000 /* NO_QUERY_MTU */ |
+  0x4 /* LEGACY_SERVER_CONNECT */ | 0x800 /* DONT_INSERT_EMPTY_FRAGMENTS */ | 0x800000 /* TLS_ROLLBACK_BUG */ |
+  0x80000000 /* CRYPTOPRO_TLSEXT_BUG */ | 0x8000 /* CISCO_ANYCONNECT */;
+
+/** Validates `secureOptions` as node does (a number) and refuses bits typetls cannot honour. */
+function readSecureOptions(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number') throw invalidArgType('secureOptions', EXPECT_NUMBER, v);
+  const bits = v >>> 0;
+  const unknown = (bits & ~secureOptionBits) >>> 0;
+  if (unknown !== 0) {
+    throw unsupportedOption('secureOptions', `bits 0x${unknown.toString(16)} are not supported (typetls honours SSL_OP_NO_TICKET, SSL_OP_NO_TLSv1_2, SSL_OP_NO_TLSv1_3 and accepts the bits that describe what it does anyway, e.g. SSL_OP_NO_SSLv3, SSL_OP_NO_TLSv1, SSL_OP_NO_TLSv1_1, SSL_OP_NO_RENEGOTIATION)`);
+  }
+  return bits;
+}
 
 function unsupportedOption(name: string, why: string): Error & { code: string } {
   return nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', `typetls/node-compat: option "${name}" is not supported: ${why}`);

@@ -11,7 +11,7 @@ import { moduleObject } from './binding.ts';
 import { EXPECT_BUFFER_LIKE, EXPECT_FUNCTION, EXPECT_NUMBER, EXPECT_OBJECT, EXPECT_STRING, invalidArgType, nodeTypeError } from './node-errors.ts';
 import { SecureContext, type SecureContextOptions } from './secure-context.ts';
 import { kServerSessions, TLSSocket, type ServerSessions, type SNICallback, type TLSSocketOptions } from './tls-socket.ts';
-import { compatTicketer, eventSessionStore, setCompatTicketKeys } from './sessions.ts';
+import { compatTicketer, setCompatTicketKeys } from './sessions.ts';
 import type { RotatingTicketer } from '../core/server/ticketer.ts';
 
 /** node:tls `TlsOptions` that typetls implements. */
@@ -31,7 +31,7 @@ export class Server extends net.Server {
   readonly tlsOptions: TlsOptions;
   private readonly contexts: Array<[RegExp, SecureContext]> = [];
   private ticketKeys: Buffer;
-  /** The engine's stateless ticketer, keyed from `ticketKeys` (RFC 8446 §4.6.1 tickets). */
+  /** The engine's stateless ticketer, keyed from `ticketKeys` (RFC 8446 §4.6.1 and RFC 5077 tickets). */
   private readonly ticketer: RotatingTicketer;
 
   constructor(options?: TlsOptions | ((socket: TLSSocket) => void), listener?: (socket: TLSSocket) => void) {
@@ -45,6 +45,12 @@ export class Server extends net.Server {
     if (o.SNICallback !== undefined && typeof o.SNICallback !== 'function') throw invalidArgType('options.SNICallback', EXPECT_FUNCTION, o.SNICallback);
     if (o.handshakeTimeout !== undefined && typeof o.handshakeTimeout !== 'number') throw invalidArgType('options.handshakeTimeout', EXPECT_NUMBER, o.handshakeTimeout);
     if (o.sessionTimeout !== undefined && typeof o.sessionTimeout !== 'number') throw invalidArgType('options.sessionTimeout', EXPECT_NUMBER, o.sessionTimeout);
+    if (o.sessionTimeout !== undefined) {
+      // node:tls validateInt32(sessionTimeout, 'options.sessionTimeout', 0).
+      const t = o.sessionTimeout;
+      const rule = !Number.isInteger(t) ? 'an integer' : t < 0 || t > 2147483647 ? '>= 0 && <= 2147483647' : null;
+      if (rule !== null) throw Object.assign(new RangeError(`The value of "options.sessionTimeout" is out of range. It must be ${rule}. Received ${String(t)}`), { code: 'ERR_OUT_OF_RANGE' });
+    }
     if (o.ALPNCallback !== undefined && o.ALPNCallback !== null) {
       if (typeof o.ALPNCallback !== 'function') throw invalidArgType('options.ALPNCallback', EXPECT_FUNCTION, o.ALPNCallback);
       if (o.ALPNProtocols !== undefined) throw nodeTypeError('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
@@ -74,7 +80,7 @@ export class Server extends net.Server {
     this._sharedCreds = moduleObject().createSecureContext(options);
   }
 
-  /** The 48-byte ticket keys; the TLS 1.3 ticket AEAD key is derived from them (sessions.ts). */
+  /** The 48-byte ticket keys; the ticket AEAD key (TLS 1.3 and TLS 1.2 tickets) is derived from them (sessions.ts). */
   getTicketKeys(): Buffer {
     return Buffer.from(this.ticketKeys);
   }
@@ -89,7 +95,7 @@ export class Server extends net.Server {
 
   /** @internal What each accepted socket resumes with (read per connection: listeners may change). */
   _sessions(): ServerSessions {
-    return { ticketer: this.ticketer, sessionStore: eventSessionStore(this) };
+    return { ticketer: this.ticketer, events: this };
   }
 
   /** The SNI callback in force: the user's, or one over `addContext` entries (first match). */

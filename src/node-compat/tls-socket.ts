@@ -23,10 +23,9 @@ import { EXPECT_FUNCTION, EXPECT_NUMBER, EXPECT_OBJECT, EXPECT_STRING, invalidAr
 import { legacyCertificate, x509 } from './peer-certificate.ts';
 import { SecureContext, type SecureContextOptions } from './secure-context.ts';
 import { CompatClientVerifier, CompatServerVerifier, type VerifyOutcome } from './verifier.ts';
-import { decodeClientSession, encodeClientSession, type Tls13ClientSession } from '../core/client/session-store.ts';
-import type { ServerSessionStore } from '../core/server/session-store.ts';
+import { decodeClientSession, encodeClientSession, type ClientSession } from '../core/client/session-store.ts';
 import type { Ticketer } from '../core/server/ticketer.ts';
-import { CompatClientSessions } from './sessions.ts';
+import { CompatClientSessions, CompatServerConnection, CompatServerSessions, type SessionEventTarget } from './sessions.ts';
 
 /** node:tls `ALPNCallback`: the protocol to use from the client's list, or undefined to refuse (no_application_protocol). */
 export type ALPNCallback = (info: { servername: string | undefined; protocols: string[] }) => string | undefined;
@@ -36,8 +35,10 @@ type OcspDone = (err: Error | null, response?: Uint8Array | null) => void;
 
 /** What the tls.Server gives its sockets for resumption (internal). */
 export interface ServerSessions {
-  readonly ticketer: Ticketer | null;
-  readonly sessionStore: ServerSessionStore | null;
+  /** The server's ticketer (keyed by its ticketKeys). */
+  readonly ticketer: Ticketer;
+  /** Where 'newSession'/'resumeSession' are emitted. */
+  readonly events: SessionEventTarget;
 }
 
 /** @internal */
@@ -87,17 +88,26 @@ class SocketState {
   peerSigalgs: readonly number[] = [];
   ourSigalgs: readonly number[] = [];
   server: TLSSocketOptions['server'] | null = null;
-  /** The newest ticket received (client), encoded for getSession(); secret. */
+  /** The newest session received (client), encoded for getSession(); secret. */
   session: Buffer | null = null;
+  /** The ticket of the newest session (getTLSTicket()), or null. */
+  ticket: Uint8Array | null = null;
+  /** A 'session' event held until 'secureConnect' (TLS 1.2 sessions are made during the handshake). */
+  pendingSession: Buffer | null = null;
+  /** Client: the session offered in the ClientHello (connect({ session }) / setSession()). */
+  clientSessions: CompatClientSessions | null = null;
   /** Server: the SNI name seen (for ALPNCallback). */
   serverName: () => string | null = () => null;
 
-  newSession(session: Tls13ClientSession): void {
+  newSession(session: ClientSession): void {
     const buf = Buffer.from(encodeClientSession(session));
     this.session = buf;
+    this.ticket = session.ticket;
     const s = this.socket;
-    // node:tls emits 'session' for every ticket (TLS 1.3: after the handshake).
-    if (s !== null) s.emit('session', buf);
+    // node:tls emits 'session' for every TLS 1.3 ticket (after the handshake) and for a TLS 1.2
+    // session right after 'secureConnect'.
+    if (s === null || !s._sessionEvents) this.pendingSession = buf;
+    else s.emit('session', buf);
   }
 
   keyLog(line: string): void {
@@ -128,22 +138,23 @@ interface Prepared {
 function validateSocketOptions(o: TLSSocketOptions): void {
   if (o.SNICallback !== undefined && typeof o.SNICallback !== 'function') throw invalidArgType('options.SNICallback', EXPECT_FUNCTION, o.SNICallback);
   if (o.handshakeTimeout !== undefined && typeof o.handshakeTimeout !== 'number') throw invalidArgType('options.handshakeTimeout', EXPECT_NUMBER, o.handshakeTimeout);
-  if (o.session !== undefined && o.session !== null && !ArrayBuffer.isView(o.session) && typeof o.session !== 'string') {
+  // node:tls passes options.session straight to the handle: a string is refused there too.
+  if (o.session !== undefined && o.session !== null && !ArrayBuffer.isView(o.session)) {
     throw nodeTypeError('ERR_INVALID_ARG_TYPE', 'Session must be a buffer');
   }
   if (o.ALPNCallback !== undefined && o.ALPNCallback !== null && typeof o.ALPNCallback !== 'function') throw invalidArgType('options.ALPNCallback', EXPECT_FUNCTION, o.ALPNCallback);
   if (o.enableTrace === true) throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: option "enableTrace" is not supported (OpenSSL tracing); use the "keylog" event and a packet capture');
 }
 
-/** A session from `connect({ session })`: the engine's encoding; anything else is refused as node refuses garbage. */
-function givenSession(v: Uint8Array | string | undefined | null): Tls13ClientSession | null {
-  if (v === undefined || v === null) return null;
-  const bytes = typeof v === 'string' ? Buffer.from(v, 'latin1') : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+/**
+ * A session Buffer from `getSession()` / the 'session' event, or null. node:tls ignores bytes
+ * that are not a session (d2i_SSL_SESSION fails: a full handshake, no error), and so do we.
+ */
+function decodeGivenSession(v: ArrayBufferView): ClientSession | null {
   try {
-    return decodeClientSession(bytes);
-  } catch (e) {
-    // node: SSL_SESSION d2i failure; a session from another TLS library is not usable here.
-    throw Object.assign(nodeError('ERR_INVALID_ARG_VALUE', `typetls/node-compat: session is not a typetls session (from getSession() or the 'session' event): ${e instanceof Error ? e.message : String(e)}`), { cause: e });
+    return decodeClientSession(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  } catch {
+    return null;
   }
 }
 
@@ -175,7 +186,7 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
     // A resumed handshake shows no certificate (RFC 8446 §2.2): the stored chain is checked again
     // now, as node reports the original verification; a chain that fails now is not offered
     // when rejectUnauthorized (a full handshake verifies afresh).
-    const sessions = new CompatClientSessions(givenSession(o.session), (s) => state.newSession(s), (s) => {
+    const sessions = new CompatClientSessions((s) => state.newSession(s), (s) => {
       const [endEntity, ...intermediates] = s.peerCertificates;
       if (endEntity === undefined) return false;
       try {
@@ -188,10 +199,18 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
         return false;
       }
     });
+    sessions.setSession(o.session === undefined || o.session === null ? null : decodeGivenSession(o.session));
+    // The ClientHello is built where node:tls starts the handshake: when the transport connects
+    // (connect()), or at the first write on a client made with `new TLSSocket()`; until then
+    // setSession() still counts.
+    if (client === undefined || (transport as { connecting?: boolean }).connecting === true) sessions.defer();
+    state.clientSessions = sessions;
     const config = createClientConfig({
       ...common,
       verifier,
       sessionStore: sessions,
+      // OpenSSL clients offer session_ticket (RFC 5077 §3.2) unless SSL_OP_NO_TICKET.
+      tls12SessionTickets: !context.noTicket,
       requestOcsp: o.requestOCSP === true,
       enableSni: setup.sni !== null,
       resolveClientCertificate: (req: ClientCertificateRequest) => {
@@ -209,12 +228,16 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
   state.ourSigalgs = context.sigalgs ?? context.provider.signatures.supportedSchemes;
   const sni = o.SNICallback;
   const server = o.server;
-  const sessions = (o as { [kServerSessions]?: ServerSessions })[kServerSessions];
+  const given = (o as { [kServerSessions]?: ServerSessions })[kServerSessions];
+  const sessions = given === undefined ? null : new CompatServerSessions(given.events, given.ticketer, (err) => state.socket?.destroy(err), !context.noTicket);
   const alpnCallback = o.ALPNCallback ?? undefined;
   const config = createServerConfig({
     ...common,
     clientVerifier,
-    ...(sessions !== undefined ? { ticketer: sessions.ticketer, sessionStore: sessions.sessionStore } : {}),
+    // TLS 1.3 tickets stay stateless (as OpenSSL's); the store holds TLS 1.2 session ids.
+    ...(sessions !== null ? { ticketer: sessions.ticketer, sessionStore: sessions.store, tls13SessionStore: false } : {}),
+    // SSL_OP_NO_TICKET: no RFC 5077 tickets; TLS 1.2 resumes by session id ('newSession' cache).
+    tls12Tickets: !context.noTicket,
     ...(alpnCallback !== undefined && alpnCallback !== null ? {
       // node:tls ALPNCallback({ servername, protocols }) -> protocol | undefined (refuse).
       selectAlpn: (offered: string[]) => alpnCallback({ servername: state.serverName() ?? undefined, protocols: offered }),
@@ -246,7 +269,7 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
       });
     },
   });
-  const connection = new ServerConnection(config);
+  const connection = sessions !== null && sessions.store !== null ? new CompatServerConnection(config, sessions) : new ServerConnection(config);
   state.serverName = () => connection.serverName;
   return { ...base, connection, requestCert, sni: null };
 }
@@ -254,7 +277,8 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
 /**
  * node:tls' `TLSSocket`. `new TLSSocket(socket, { isServer: true, secureContext })` wraps an
  * accepted socket (STARTTLS); client sockets come from `connect()` (a client made with the
- * constructor starts its handshake at once, with SNI off and `localhost` as the name).
+ * constructor starts its handshake at its first write, as node:tls, with SNI off and `localhost`
+ * as the name, and emits 'secure' as well as 'secureConnect').
  */
 export class TLSSocket extends TlsSocket {
   /** The peer's certificate chain verified and its name matched (client); the client certificate verified (server, `requestCert`). */
@@ -274,6 +298,10 @@ export class TLSSocket extends TlsSocket {
   /** @internal */ readonly _requestOcsp: boolean;
   /** @internal */ _alpn: string | false | null = null;
   /** @internal */ _bytesWritten = 0;
+  /** @internal 'secureConnect' was emitted: 'session' events go out at once. */
+  _sessionEvents = false;
+  /** @internal Made by `new TLSSocket()` as a client (not by connect()): node:tls emits 'secure' too. */
+  private readonly manualClient: boolean;
   private readonly sni: string | null;
   private hsTimer: ReturnType<typeof setTimeout> | null = null;
   private timeoutForwarding = false;
@@ -300,6 +328,17 @@ export class TLSSocket extends TlsSocket {
       this.hsTimer.unref?.();
     }
     p.transport.once('connect', forwardConnect.bind(this));
+    this.manualClient = !p.isServer && client === undefined;
+    // node:tls starts a connect() handshake when the transport connects (tls.connect's
+    // `_start`); a client made with the constructor starts at its first write (see _write).
+    const cs = state.clientSessions;
+    if (cs !== null && cs.waiting && client !== undefined) p.transport.once('connect', cs.start.bind(cs));
+  }
+
+  /** Starts a deferred client handshake (node: the first SSL_write starts it). */
+  private startHandshake(): void {
+    const cs = this._compat.clientSessions;
+    if (cs !== null && cs.waiting) cs.start();
   }
 
 
@@ -312,7 +351,15 @@ export class TLSSocket extends TlsSocket {
         super.emit('OCSPResponse', r === null ? null : Buffer.from(r));
       }
     }
-    return super.emit(event, ...args);
+    if (event !== 'secureConnect') return super.emit(event, ...args);
+    const handled = super.emit(event, ...args);
+    if (this.manualClient) super.emit('secure');
+    // node:tls: a TLS 1.2 session's 'session' event follows 'secureConnect'.
+    this._sessionEvents = true;
+    const pending = this._compat.pendingSession;
+    this._compat.pendingSession = null;
+    if (pending !== null && !this.destroyed) super.emit('session', pending);
+    return handled;
   }
 
   /** Sets `authorized`, `authorizationError`, `alpnProtocol`, `servername` (node:tls onConnectSecure / onServerSocketSecure). */
@@ -365,7 +412,22 @@ export class TLSSocket extends TlsSocket {
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     this._bytesWritten += chunk.length;
+    this.startHandshake();
     super._write(chunk, encoding, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (err?: Error | null) => void): void {
+    for (const c of chunks) this._bytesWritten += c.chunk.length;
+    this.startHandshake();
+    // The base class batches chunks when it has a _writev; otherwise they go as one write.
+    const base = (TlsSocket.prototype as { _writev?: TLSSocket['_writev'] | null })._writev;
+    if (typeof base === 'function') base.call(this, chunks, callback);
+    else super._write(Buffer.concat(chunks.map((c) => c.chunk)), 'latin1', callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.startHandshake();
+    super._final(callback);
   }
 
   // ---- certificates ----
@@ -440,18 +502,20 @@ export class TLSSocket extends TlsSocket {
   }
 
   /**
-   * Client: the newest session ticket received, serialised (TLS 1.3 tickets arrive after the
-   * handshake: see the 'session' event); undefined before one arrives and on a server socket.
-   * SECRET: it holds the resumption PSK; pass it to `connect({ session })` to resume.
+   * Client: the newest session, serialised: a TLS 1.2 session once the handshake is done, a
+   * TLS 1.3 ticket once one arrives after it (see the 'session' event); undefined before and on
+   * a server socket. SECRET: it holds the resumption PSK or master secret; pass it to
+   * `connect({ session })` or `setSession()` to resume.
    */
   getSession(): Buffer | undefined {
     const s = this._compat.session;
     return s === null ? undefined : Buffer.from(s);
   }
 
-  /** Always undefined (no TLS 1.2 tickets in this version). */
+  /** Client: the ticket (RFC 5077 / RFC 8446 §4.6.1) of the newest session, or undefined (none, or a session id only). */
   getTLSTicket(): Buffer | undefined {
-    return undefined;
+    const t = this._compat.ticket;
+    return t === null ? undefined : Buffer.from(t);
   }
 
   /** True when this handshake resumed a session (RFC 8446 §2.2 PSK). */
@@ -459,9 +523,17 @@ export class TLSSocket extends TlsSocket {
     return this.connection.negotiated?.resumed ?? false;
   }
 
-  /** Unsupported: the ClientHello is built when the socket is made; pass `session` to connect(). */
-  setSession(_session: Uint8Array | string): void {
-    throw nodeError('ERR_TYPETLS_UNSUPPORTED_OPTION', 'typetls/node-compat: setSession() is not supported (the ClientHello is already built); pass "session" to connect()');
+  /**
+   * Client: the session to offer (a Buffer from `getSession()` / 'session'; a string is read as
+   * latin1), as node:tls: it counts until the handshake starts (the transport connects for
+   * connect(), the first write for `new TLSSocket()`), later it has no effect. Bytes that are not
+   * a session, or a session for another version or suite, just mean a full handshake.
+   * @throws TypeError ERR_INVALID_ARG_TYPE ('Session must be a buffer') for other types.
+   */
+  setSession(session: Uint8Array | string): void {
+    const v: unknown = typeof session === 'string' ? Buffer.from(session, 'latin1') : session;
+    if (!ArrayBuffer.isView(v)) throw nodeTypeError('ERR_INVALID_ARG_TYPE', 'Session must be a buffer');
+    this._compat.clientSessions?.setSession(decodeGivenSession(v));
   }
 
   /**

@@ -15,6 +15,7 @@ import type { Budget } from './budget.ts';
 import { ExtendedKeyUsageOid, parseCertificate, type Certificate } from './certificate.ts';
 import { serverNameFromString, verifyCertificateName } from './names.ts';
 import { buildPath, type VerifiedPath } from './path.ts';
+import { CertificateParseCache } from './parse-cache.ts';
 import { cachingSignatureVerifier } from './signature-cache.ts';
 import type { RevocationChecker } from './revocation-api.ts';
 import { trustAnchorFromCertificate, type TrustAnchor } from './trust-anchor.ts';
@@ -69,12 +70,32 @@ function ekuFor(usage: CertificateUsage): { eku: string; required: boolean } {
  * @example verifyCertificateChain({ endEntity, intermediates, roots, signatures: nodeCryptoProvider.signatures, now: Date.now(), usage: 'server', serverName: 'example.com' })
  */
 export function verifyCertificateChain(opts: ChainVerificationOptions): VerifiedPath {
+  return verifyChainWith(opts, null);
+}
+
+/**
+ * `verifyCertificateChain`, parsing through `cache` when given (the standard verifiers: a
+ * repeat peer's chain is parsed once). Intermediates that do not parse go to `buildPath` as
+ * bytes, which records their error as before.
+ */
+function verifyChainWith(opts: ChainVerificationOptions, cache: CertificateParseCache | null): VerifiedPath {
   const anchors = opts.anchors ?? (opts.roots ?? []).map((r) => trustAnchorFromCertificate(r));
   if (opts.anchors === undefined && opts.roots === undefined) throw new TlsUsageError('ERR_TLS_USAGE', 'verifyCertificateChain: give roots or anchors');
-  const endEntity = parseCertificate(opts.endEntity);
+  const endEntity = cache === null ? parseCertificate(opts.endEntity) : cache.parse(opts.endEntity);
+  const raw = opts.intermediates ?? [];
+  let intermediates: readonly (Uint8Array | Certificate)[] = raw;
+  if (cache !== null && raw.length > 0) {
+    intermediates = raw.map((der) => {
+      try {
+        return cache.parse(der);
+      } catch {
+        return der;
+      }
+    });
+  }
   const { eku, required } = ekuFor(opts.usage);
   const path = buildPath(endEntity, {
-    anchors, intermediates: opts.intermediates ?? [], signatures: opts.signatures, now: opts.now, eku, ekuRequired: required,
+    anchors, intermediates, signatures: opts.signatures, now: opts.now, eku, ekuRequired: required,
     ...(opts.revocation !== undefined ? { revocation: opts.revocation } : {}),
     ...(opts.maxIntermediates !== undefined ? { maxIntermediates: opts.maxIntermediates } : {}),
     ...(opts.endEntityKeyUsage !== undefined ? { endEntityKeyUsage: opts.endEntityKeyUsage } : {}),
@@ -88,8 +109,9 @@ export function verifyCertificateChain(opts: ChainVerificationOptions): Verified
 }
 
 function pathDer(p: VerifiedPath): Uint8Array[] {
-  const out = [p.endEntity.der, ...p.intermediates.map((c) => c.der)];
-  if (p.anchor.certificate !== null) out.push(p.anchor.certificate.der);
+  // Copies: the certificates may live in the verifier's parse cache.
+  const out = [p.endEntity.der.slice(), ...p.intermediates.map((c) => c.der.slice())];
+  if (p.anchor.certificate !== null) out.push(p.anchor.certificate.der.slice());
   return out;
 }
 
@@ -97,21 +119,17 @@ function pathDer(p: VerifiedPath): Uint8Array[] {
 class HandshakeSignatures {
   readonly signatures: SignatureVerifier;
   readonly schemes: readonly number[];
-  private lastDer: Uint8Array | null = null;
-  private lastCert: Certificate | null = null;
+  /** Shared with the chain check: the end-entity is parsed once per handshake (or not at all for a repeat peer). */
+  readonly parsed: CertificateParseCache;
 
   constructor(signatures: SignatureVerifier) {
     this.signatures = signatures;
     this.schemes = SCHEME_PREFERENCE.filter((s) => signatures.supportedSchemes.includes(s));
+    this.parsed = new CertificateParseCache();
   }
 
   private parse(der: Uint8Array): Certificate {
-    // The engine passes the same end-entity to the chain check and the signature check.
-    if (this.lastDer !== der || this.lastCert === null) {
-      this.lastCert = parseCertificate(der);
-      this.lastDer = der;
-    }
-    return this.lastCert;
+    return this.parsed.parse(der);
   }
 
   verify(message: Uint8Array, endEntity: Uint8Array, scheme: number, signature: Uint8Array, tls13: boolean): HandshakeSignatureValid {
@@ -175,11 +193,11 @@ export function createServerVerifier(options: ServerVerifierOptions): ServerCert
   const chainSignatures = cachingSignatureVerifier(options.signatures);
   return {
     verifyServerCertificate(input: ServerCertificateInput): ServerCertVerified {
-      const path = verifyCertificateChain({
+      const path = verifyChainWith({
         endEntity: input.endEntity, intermediates: input.intermediates, anchors, signatures: chainSignatures,
         now: options.now ?? input.now, usage: 'server', serverName: input.serverName,
         ...(options.revocation !== undefined ? { revocation: options.revocation } : {}),
-      });
+      }, sigs.parsed);
       return ServerCertVerified.assertion(pathDer(path));
     },
     verifyTls13Signature: (m, ee, scheme, sig) => sigs.verify(m, ee, scheme, sig, true),
@@ -215,11 +233,11 @@ export function createClientVerifier(options: ClientVerifierOptions): ClientCert
     clientAuthMandatory: () => mandatory,
     rootHintSubjects: () => hints,
     verifyClientCertificate(input: ClientCertificateInput): ClientCertVerified {
-      const path = verifyCertificateChain({
+      const path = verifyChainWith({
         endEntity: input.endEntity, intermediates: input.intermediates, anchors, signatures: chainSignatures,
         now: options.now ?? input.now, usage: 'client',
         ...(options.revocation !== undefined ? { revocation: options.revocation } : {}),
-      });
+      }, sigs.parsed);
       return ClientCertVerified.assertion(pathDer(path));
     },
     verifyTls13Signature: (m, ee, scheme, sig) => sigs.verify(m, ee, scheme, sig, true),

@@ -339,3 +339,86 @@ describe('bad compressed certificates are refused', () => {
     assert.match(r.client?.message ?? '', /CompressedCertificate/);
   });
 });
+
+describe('per-handshake work is cached (perf), never at the cost of a different message', () => {
+  it('the plain Certificate is encoded once per CertifiedKey; a replaced OCSP response is sent, not the cached one', () => {
+    const ck = { ...serverKey(), ocspResponse: bytes('30 03 0a 01 00') };
+    const config = createServerConfig({ provider, certificates: [ck], certificateCompression: 'none' });
+    const run = (): ClientConnection => {
+      const c = client({ requestOcsp: true, certificateCompression: 'none' });
+      handshake(c, new ServerConnection(config));
+      return c;
+    };
+    assert.deepEqual(run().negotiated!.ocspResponse, bytes('30 03 0a 01 00'));
+    assert.deepEqual(run().negotiated!.ocspResponse, bytes('30 03 0a 01 00'));
+    // A refreshed response on the same CertifiedKey object (OCSP responses expire).
+    (ck as { ocspResponse: Uint8Array }).ocspResponse = bytes('30 03 0a 01 01');
+    assert.deepEqual(run().negotiated!.ocspResponse, bytes('30 03 0a 01 01'));
+    // Without status_request nothing is stapled, cached or not.
+    const c = client({ certificateCompression: 'none' });
+    handshake(c, new ServerConnection(config));
+    assert.equal(c.negotiated!.ocspResponse, null);
+  });
+
+  it('a replaced OCSP response is compressed again', () => {
+    let calls = 0;
+    const counting: CertificateCompressor = {
+      algorithm: Zlib,
+      compress(d) { calls++; return zlibCertificateCompressor.compress(d); },
+      decompress: (d, n) => zlibCertificateCompressor.decompress(d, n),
+    };
+    const ck = { ...serverKey(), ocspResponse: bytes('30 03 0a 01 00') };
+    const config = createServerConfig({ provider: withCompressors([counting]), certificates: [ck] });
+    const run = (): ClientConnection => {
+      const c = client({ requestOcsp: true, certificateCompression: [Zlib] });
+      handshake(c, new ServerConnection(config));
+      return c;
+    };
+    run(); run();
+    assert.equal(calls, 1);
+    (ck as { ocspResponse: Uint8Array }).ocspResponse = bytes('30 03 0a 01 02');
+    assert.deepEqual(run().negotiated!.ocspResponse, bytes('30 03 0a 01 02'));
+    assert.equal(calls, 2);
+  });
+
+  it('the client decompresses a chain it has seen before once; other bytes or another compressor decompress again', () => {
+    let calls = 0;
+    const counting: CertificateCompressor = {
+      algorithm: Zlib,
+      compress: (d) => zlibCertificateCompressor.compress(d),
+      decompress(d, n) { calls++; return zlibCertificateCompressor.decompress(d, n); },
+    };
+    const w = new Writer();
+    encodeCompressedCertificate(w, { algorithm: Zlib, uncompressedLength: 4, compressedCertificateMessage: deflateSync(bytes('00 000000')) });
+    const body = w.toBytes().subarray(4);
+    for (let i = 0; i < 3; i++) assert.equal(decompressPeerCertificate(body.slice(), [counting], 100, 'server').certificate.certificateList.length, 0);
+    assert.equal(calls, 1);
+    // Another compressor object (same algorithm) is not answered from this one's entries.
+    const other: CertificateCompressor = { ...counting, decompress(d, n) { calls++; return zlibCertificateCompressor.decompress(d, n); } };
+    decompressPeerCertificate(body, [other], 100, 'server');
+    assert.equal(calls, 2);
+    // Different compressed bytes (another zlib level) for the same content: decompressed.
+    const w2 = new Writer();
+    encodeCompressedCertificate(w2, { algorithm: Zlib, uncompressedLength: 4, compressedCertificateMessage: deflateSync(bytes('00 000000'), { level: 1 }) });
+    decompressPeerCertificate(w2.toBytes().subarray(4), [counting], 100, 'server');
+    assert.equal(calls, 3);
+    // A cached entry does not bypass the size limit of the config that asks.
+    const e = errorOf(() => decompressPeerCertificate(body, [counting], 3, 'server'));
+    assert.equal(e.code, 'ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE');
+  });
+
+  it('failures are not cached', () => {
+    let calls = 0;
+    const lying: CertificateCompressor = {
+      algorithm: Zlib,
+      compress: (d) => zlibCertificateCompressor.compress(d),
+      decompress(d, n) { calls++; return zlibCertificateCompressor.decompress(d, n); },
+    };
+    const w = new Writer();
+    // Claims 5 bytes; decompresses to 4.
+    encodeCompressedCertificate(w, { algorithm: Zlib, uncompressedLength: 5, compressedCertificateMessage: deflateSync(bytes('00 000000')) });
+    const body = w.toBytes().subarray(4);
+    for (let i = 0; i < 2; i++) assert.equal(errorOf(() => decompressPeerCertificate(body, [lying], 100, 'server')).code, 'ERR_TLS_PEER_BAD_COMPRESSED_CERTIFICATE');
+    assert.equal(calls, 2);
+  });
+});

@@ -2,7 +2,8 @@
  * The client's first flight and the ServerHello / HelloRetryRequest that answers it
  * (RFC 8446 §4.1.1–§4.1.4).
  */
-import { type ClientHello, type ClientHelloExtensions, emptyClientHelloExtensions } from '../codec/client-hello.ts';
+import { type ClientHello, type ClientHelloExtensions, emptyClientHelloExtensions, encodeClientHello } from '../codec/client-hello.ts';
+import { Writer } from '../codec/writer.ts';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, codePointName, isGrease16 } from '../codec/codepoints.ts';
 import type { KeyShareEntry } from '../codec/extensions.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
@@ -20,7 +21,7 @@ import type { HandshakeState, Step } from '../conn/state.ts';
 import { isTls13HandshakeScheme } from '../conn/tls13-shared.ts';
 import type { ClientConfig } from './config.ts';
 import { ClientHandshakeData } from './handshake-data.ts';
-import { acceptServerPsk, afterFirstHello, encodeHello, offerSession, retrySession } from './resumption.ts';
+import { acceptServerPsk, afterFirstHello, fillBinder, offerSession, retrySession } from './resumption.ts';
 import type { Tls12ClientSession, Tls13ClientSession } from './session-store.ts';
 import { tls12OfferedSessionId, tls12OfferedTicket } from './tls12-resumption.ts';
 import { toServerName } from './server-name.ts';
@@ -205,14 +206,18 @@ function sendHello(cx: HandshakeContext, hs: ClientHandshakeData): void {
   const ext = hs.hello.extensions;
   ext.padding = null;
   orderExtensions(ext);
-  let bytes = encodeHello(hs, hs.hello);
-  if (bytes.length >= PAD_FROM && bytes.length < PAD_TO) {
-    const room = PAD_TO - bytes.length;
+  let w = new Writer(512);
+  let { bindersOffset } = encodeClientHello(w, hs.hello);
+  if (w.len >= PAD_FROM && w.len < PAD_TO) {
+    const room = PAD_TO - w.len;
     // The extension header takes 4 of the missing bytes; the body is at least 1 byte.
     ext.padding = room >= 5 ? room - 4 : 1;
     orderExtensions(ext);
-    bytes = encodeHello(hs, hs.hello);
+    w = new Writer(512);
+    ({ bindersOffset } = encodeClientHello(w, hs.hello));
   }
+  // The PSK binder (resumption.ts) only once, over the final (padded) hello.
+  const bytes = fillBinder(hs, w.toBytes(), bindersOffset);
   hs.transcript.add(bytes);
   cx.sendHandshake(bytes);
   afterFirstHello(cx, hs, bytes); // 0-RTT keys and the early exporter (resumption.ts)

@@ -112,7 +112,15 @@ export function offerSession(cx: HandshakeContext, hs: ClientHandshakeData, sess
 export function encodeHello(hs: ClientHandshakeData, hello: ClientHello): Uint8Array {
   const w = new Writer(512);
   const { bindersOffset } = encodeClientHello(w, hello);
-  const bytes = w.toBytes();
+  return fillBinder(hs, w.toBytes(), bindersOffset);
+}
+
+/**
+ * Completes a ClientHello encoded with `encodeClientHello` (placeholder binder at
+ * `bindersOffset`, or null without pre_shared_key): computes the binder over the truncated
+ * hello (§4.2.11.2) and writes it in place. Returns `bytes`.
+ */
+export function fillBinder(hs: ClientHandshakeData, bytes: Uint8Array, bindersOffset: number | null): Uint8Array {
   const r = hs.resumption;
   if (bindersOffset === null || r === null) return bytes;
   const partial = hs.transcript.currentWith(bytes.subarray(0, bindersOffset), r.suite.hash);

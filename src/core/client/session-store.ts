@@ -167,57 +167,112 @@ export function createClientSessionStore(o: ClientSessionStoreOptions = {}): Mem
 
 // ---- serialisation (node:tls getSession() / connect({ session })) ----
 
-/** Format version of `encodeClientSession`; bump when the layout changes. */
-const SESSION_FORMAT_VERSION = 1;
+/**
+ * Format version of `encodeClientSession`; bump when the layout changes. Version 1 held a
+ * TLS 1.3 ticket only; version 2 adds a kind byte (TLS 1.3 ticket or TLS 1.2 session).
+ * Version 1 buffers still decode.
+ */
+const SESSION_FORMAT_VERSION = 2;
+const SESSION_KIND_TLS13 = 0x13;
+const SESSION_KIND_TLS12 = 0x12;
+
+/** What `encodeClientSession` serialises: a TLS 1.3 ticket or a TLS 1.2 session. */
+export type ClientSession = Tls13ClientSession | Tls12ClientSession;
+
+/** True for a TLS 1.2 session (it has a master secret; a TLS 1.3 ticket has a PSK). */
+export function isTls12ClientSession(s: ClientSession): s is Tls12ClientSession {
+  return (s as Partial<Tls12ClientSession>).masterSecret !== undefined;
+}
+
+function writeReceivedAt(w: Writer, ms: number): void {
+  w.u32(Math.floor(ms / 0x1_0000_0000));
+  w.u32(ms >>> 0);
+}
+
+function readReceivedAt(r: Reader): number {
+  return r.u32('session.received_at') * 0x1_0000_0000 + r.u32('session.received_at');
+}
+
+function writeCertificates(w: Writer, certificates: readonly Uint8Array[]): void {
+  const certs = w.start24();
+  for (const c of certificates) w.opaque24(c);
+  w.end24(certs);
+}
+
+function readCertificates(r: Reader): Uint8Array[] {
+  const list = r.vec24('session.certificates', 0, 0xffffff);
+  const peerCertificates: Uint8Array[] = [];
+  while (list.remaining() > 0) peerCertificates.push(list.opaque24('session.certificate', 1, 0xffffff).slice());
+  list.finish('session.certificates');
+  return peerCertificates;
+}
+
+function readServerName(r: Reader): string {
+  const serverName = fromUtf8(r.opaque16('session.server_name', 0, 0xffff));
+  if (serverName === null) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', 'session.server_name: not UTF-8');
+  return serverName;
+}
 
 /**
- * Serialises a ticket for storage outside the process (node:tls `getSession()`), as:
- * version(1) | server_name<0..2^16-1> | cipher_suite(2) | ticket<1..2^16-1> | psk<1..255> |
+ * Serialises a session for storage outside the process (node:tls `getSession()`), as
+ * version(1) = 2 | kind(1) | body, where kind 0x13 (TLS 1.3 ticket) has the body
+ * server_name<0..2^16-1> | cipher_suite(2) | ticket<1..2^16-1> | psk<1..255> |
  * ticket_age_add(4) | lifetime(4) | received_at_ms(8) | max_early_data(4) | alpn<0..255> with a
- * presence byte | certificates<0..2^24-1> of cert<1..2^24-1>.
+ * presence byte | certificates<0..2^24-1> of cert<1..2^24-1>,
+ * and kind 0x12 (TLS 1.2 session, RFC 5246 §7.3 / RFC 5077) has the body
+ * server_name<0..2^16-1> | cipher_suite(2) | session_id<0..32> | ticket<1..2^16-1> with a
+ * presence byte | master_secret<48> | extended_master_secret(1) | received_at_ms(8) |
+ * lifetime(4) | certificates.
  *
- * SECRET: the result contains the resumption PSK; whoever holds it can resume the session (and
- * read 0-RTT data sent with it). Keep it as confidential as a private key. The caller owns it.
+ * SECRET: the result contains the resumption PSK or the master secret; whoever holds it can
+ * resume the session (and read 0-RTT data sent with it). Keep it as confidential as a private
+ * key. The caller owns it.
  */
-export function encodeClientSession(s: Tls13ClientSession): Uint8Array {
-  const w = new Writer(256 + s.ticket.length + s.peerCertificates.reduce((n, c) => n + c.length + 3, 0));
+export function encodeClientSession(s: ClientSession): Uint8Array {
+  const w = new Writer(256 + (s.ticket?.length ?? 0) + s.peerCertificates.reduce((n, c) => n + c.length + 3, 0));
   w.u8(SESSION_FORMAT_VERSION);
+  if (isTls12ClientSession(s)) {
+    w.u8(SESSION_KIND_TLS12);
+    w.opaque16(utf8(s.serverName));
+    w.u16(s.cipherSuite);
+    w.opaque8(s.sessionId);
+    if (s.ticket === null) w.u8(0);
+    else w.u8(1).opaque16(s.ticket);
+    w.opaque8(s.masterSecret);
+    w.u8(s.extendedMasterSecret ? 1 : 0);
+    writeReceivedAt(w, s.receivedAt);
+    w.u32(s.lifetimeSeconds);
+    writeCertificates(w, s.peerCertificates);
+    return w.toBytes();
+  }
+  w.u8(SESSION_KIND_TLS13);
+  writeTls13Body(w, s);
+  return w.toBytes();
+}
+
+function writeTls13Body(w: Writer, s: Tls13ClientSession): void {
   w.opaque16(utf8(s.serverName));
   w.u16(s.cipherSuite);
   w.opaque16(s.ticket);
   w.opaque8(s.psk);
   w.u32(s.ticketAgeAdd >>> 0);
   w.u32(s.lifetimeSeconds);
-  w.u32(Math.floor(s.receivedAt / 0x1_0000_0000));
-  w.u32(s.receivedAt >>> 0);
+  writeReceivedAt(w, s.receivedAt);
   w.u32(s.maxEarlyDataSize);
   if (s.alpn === null) w.u8(0);
   else w.u8(1).opaque8(utf8(s.alpn));
-  const certs = w.start24();
-  for (const c of s.peerCertificates) w.opaque24(c);
-  w.end24(certs);
-  return w.toBytes();
+  writeCertificates(w, s.peerCertificates);
 }
 
-/**
- * Parses what `encodeClientSession` made. The returned session owns copies of its fields.
- * @throws TlsDecodeError (ERR_TLS_DECODE_*) for malformed or truncated input, or an unknown
- *   format version (ERR_TLS_DECODE_BAD_VALUE).
- */
-export function decodeClientSession(b: Uint8Array): Tls13ClientSession {
-  const r = new Reader(b);
-  const version = r.u8('session.version');
-  if (version !== SESSION_FORMAT_VERSION) {
-    throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session: format version ${version}, expected ${SESSION_FORMAT_VERSION}`);
-  }
-  const serverName = fromUtf8(r.opaque16('session.server_name', 0, 0xffff));
-  if (serverName === null) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', 'session.server_name: not UTF-8');
+/** The TLS 1.3 body (also the whole of a version 1 buffer after its version byte). */
+function readTls13Body(r: Reader): Tls13ClientSession {
+  const serverName = readServerName(r);
   const cipherSuite = r.u16('session.cipher_suite');
   const ticket = r.opaque16('session.ticket', 1, 0xffff).slice();
   const psk = r.opaque8('session.psk', 1, 0xff).slice();
   const ticketAgeAdd = r.u32('session.ticket_age_add');
   const lifetimeSeconds = r.u32('session.lifetime');
-  const receivedAt = r.u32('session.received_at') * 0x1_0000_0000 + r.u32('session.received_at');
+  const receivedAt = readReceivedAt(r);
   const maxEarlyDataSize = r.u32('session.max_early_data');
   const hasAlpn = r.u8('session.alpn_present');
   if (hasAlpn > 1) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session.alpn_present: ${hasAlpn}, expected 0 or 1`);
@@ -226,10 +281,48 @@ export function decodeClientSession(b: Uint8Array): Tls13ClientSession {
     alpn = fromUtf8(r.opaque8('session.alpn', 1, 0xff));
     if (alpn === null) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', 'session.alpn: not UTF-8');
   }
-  const list = r.vec24('session.certificates', 0, 0xffffff);
-  const peerCertificates: Uint8Array[] = [];
-  while (list.remaining() > 0) peerCertificates.push(list.opaque24('session.certificate', 1, 0xffffff).slice());
-  list.finish('session.certificates');
-  r.finish('session');
+  const peerCertificates = readCertificates(r);
   return { serverName, cipherSuite, ticket, psk, ticketAgeAdd, lifetimeSeconds, receivedAt, maxEarlyDataSize, alpn, peerCertificates };
+}
+
+function readTls12Body(r: Reader): Tls12ClientSession {
+  const serverName = readServerName(r);
+  const cipherSuite = r.u16('session.cipher_suite');
+  // RFC 5246 §7.4.1.2: SessionID session_id<0..32>.
+  const sessionId = r.opaque8('session.session_id', 0, 32).slice();
+  const hasTicket = r.u8('session.ticket_present');
+  if (hasTicket > 1) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session.ticket_present: ${hasTicket}, expected 0 or 1`);
+  // RFC 5077 §3.3: opaque ticket<0..2^16-1>; an empty one is not kept (null instead).
+  const ticket = hasTicket === 1 ? r.opaque16('session.ticket', 1, 0xffff).slice() : null;
+  const masterSecret = r.opaque8('session.master_secret', 48, 48).slice(); // RFC 5246 §8.1
+  const ems = r.u8('session.extended_master_secret');
+  if (ems > 1) throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session.extended_master_secret: ${ems}, expected 0 or 1`);
+  const receivedAt = readReceivedAt(r);
+  const lifetimeSeconds = r.u32('session.lifetime');
+  const peerCertificates = readCertificates(r);
+  return { serverName, cipherSuite, sessionId, ticket, masterSecret, extendedMasterSecret: ems === 1, peerCertificates, receivedAt, lifetimeSeconds };
+}
+
+/**
+ * Parses what `encodeClientSession` made (this version or version 1); `isTls12ClientSession`
+ * tells the two kinds apart. The returned session owns copies of its fields.
+ * @throws TlsDecodeError (ERR_TLS_DECODE_*) for malformed or truncated input, or an unknown
+ *   format version or kind (ERR_TLS_DECODE_BAD_VALUE).
+ */
+export function decodeClientSession(b: Uint8Array): ClientSession {
+  const r = new Reader(b);
+  const version = r.u8('session.version');
+  let s: ClientSession;
+  if (version === 1) {
+    s = readTls13Body(r);
+  } else if (version === SESSION_FORMAT_VERSION) {
+    const kind = r.u8('session.kind');
+    if (kind === SESSION_KIND_TLS13) s = readTls13Body(r);
+    else if (kind === SESSION_KIND_TLS12) s = readTls12Body(r);
+    else throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session.kind: 0x${kind.toString(16)}, expected 0x13 (TLS 1.3) or 0x12 (TLS 1.2)`);
+  } else {
+    throw new TlsDecodeError('ERR_TLS_DECODE_BAD_VALUE', `session: format version ${version}, expected 1 or ${SESSION_FORMAT_VERSION}`);
+  }
+  r.finish('session');
+  return s;
 }

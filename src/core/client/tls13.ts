@@ -225,14 +225,10 @@ function sendClientCertificate(cx: HandshakeContext, hs: ClientHandshakeData, cc
   const usable = cc !== null && Array.isArray(cc.chain) && cc.chain.length > 0;
   const scheme = usable ? cc.key.chooseScheme(offered) : null;
   const chain = usable && scheme !== null ? cc.chain : [];
-  const certMsg: Certificate = {
-    certificateRequestContext: new Uint8Array(0),
-    certificateList: chain.map((c) => ({ certData: c, extensions: { statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] } })),
-  };
   // RFC 8879 §3: compress when the CertificateRequest offered an algorithm we have; an empty
   // Certificate gains nothing from it.
   const compressor = chain.length > 0 ? chooseCompressor(hs.config.certificateCompression, hs.certificateRequest!.extensions.compressCertificate) : null;
-  const encoded = encodeOwnCertificate(certMsg, compressor, chain.length > 0 ? cc : null, 0);
+  const encoded = encodeOwnCertificate(chain, null, compressor, chain.length > 0 ? cc : null);
   const certBytes = encoded.bytes;
   hs.clientCertificateCompression = encoded.info;
   hs.transcript.add(certBytes);

@@ -83,6 +83,8 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   private _negotiated: NegotiatedParameters | null = null;
   private _finished: Uint8Array | null = null;
   private _peerFinished: Uint8Array | null = null;
+  /** The unused half of the buffer `noteFinished` made for both verify_data, or null. */
+  private finishedSpare: Uint8Array | null = null;
   private peerClosed = false;
   private closeSent = false;
   private keyUpdatePending = false;
@@ -432,9 +434,24 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   }
 
   noteFinished(sender: 'local' | 'peer', verifyData: Uint8Array): void {
-    // Copied: the caller's view may alias a message buffer that is reused.
-    if (sender === 'local') this._finished = verifyData.slice();
-    else this._peerFinished = verifyData.slice();
+    // Copied: the caller's view may alias a message buffer that is reused. Both verify_data go
+    // into one allocation (the first note makes room for the second): an established
+    // connection keeps one small ArrayBuffer fewer.
+    const n = verifyData.length;
+    let copy: Uint8Array;
+    const spare = this.finishedSpare;
+    if (spare !== null && spare.length === n && (sender === 'local' ? this._finished : this._peerFinished) === null) {
+      copy = spare;
+      copy.set(verifyData);
+    } else {
+      const both = new Uint8Array(2 * n);
+      copy = both.subarray(0, n);
+      copy.set(verifyData);
+      this.finishedSpare = both.subarray(n);
+    }
+    if (copy === spare) this.finishedSpare = null;
+    if (sender === 'local') this._finished = copy;
+    else this._peerFinished = copy;
   }
 
   /**

@@ -58,6 +58,17 @@ export interface ServerConfigOptions extends CommonConfigOptions {
   /** Stateful, single-use TLS 1.3 sessions (`createServerSessionStore`): required for 0-RTT. */
   sessionStore?: ServerSessionStore | null;
   /**
+   * Whether TLS 1.3 tickets use `sessionStore` (default true). False: TLS 1.3 tickets stay
+   * stateless (`ticketer`) and `sessionStore` keeps only TLS 1.2 session ids, as node:tls'
+   * external session cache does ('newSession'/'resumeSession').
+   */
+  tls13SessionStore?: boolean;
+  /**
+   * Whether `ticketer` also serves TLS 1.2 session tickets (RFC 5077; default true). False (as
+   * OpenSSL's SSL_OP_NO_TICKET): TLS 1.2 resumes only by session id through `sessionStore`.
+   */
+  tls12Tickets?: boolean;
+  /**
    * NewSessionTickets sent after each handshake when `ticketer` or `sessionStore` is set; 0
    * disables. Default 2, as OpenSSL (SSL_CTX_set_num_tickets) and rustls (send_tls13_tickets):
    * one ticket per later parallel connection, since clients use each once (RFC 8446 C.4).
@@ -92,6 +103,10 @@ export interface ServerConfig extends CommonConfig {
   readonly sendSupportedGroups: boolean;
   readonly ticketer: Ticketer | null;
   readonly sessionStore: ServerSessionStore | null;
+  /** `sessionStore` serves TLS 1.3 tickets (false: TLS 1.2 session ids only). */
+  readonly tls13SessionStore: boolean;
+  /** `ticketer` serves TLS 1.2 session tickets too. */
+  readonly tls12Tickets: boolean;
   readonly ticketsToSend: number;
   readonly ticketLifetimeSeconds: number;
   readonly maxEarlyDataSize: number;
@@ -143,13 +158,16 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
   if (!Number.isInteger(maxEarlyDataSize) || maxEarlyDataSize < 0 || maxEarlyDataSize > 0xffffffff) {
     throw new TlsUsageError('ERR_TLS_CONFIG', `server config: maxEarlyDataSize ${String(maxEarlyDataSize)}: expected an integer 0..2^32-1`);
   }
-  if (maxEarlyDataSize > 0 && sessionStore === null) {
+  const tls13SessionStore = o.tls13SessionStore ?? true;
+  if (maxEarlyDataSize > 0 && (sessionStore === null || !tls13SessionStore)) {
     throw new TlsUsageError('ERR_TLS_CONFIG', 'server config: maxEarlyDataSize needs a "sessionStore": 0-RTT is accepted only with single-use tickets (RFC 8446 §8.1)');
   }
   return {
     ...common,
     ticketer,
     sessionStore,
+    tls13SessionStore,
+    tls12Tickets: o.tls12Tickets ?? true,
     ticketsToSend,
     ticketLifetimeSeconds,
     maxEarlyDataSize,

@@ -21,6 +21,7 @@ import { encodeMessage } from '../conn/tls13-shared.ts';
 import { constantTimeEqual, fromUtf8, utf8 } from '../util.ts';
 import type { ServerConfig } from './config.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
+import type { ServerSessionStore } from './session-store.ts';
 import { ExpectClientFinished, sendEncryptedExtensions, sendServerFinished } from './tls13.ts';
 
 /** What a ticket carries back to us (sealed by the ticketer, or kept in the session store). */
@@ -108,8 +109,13 @@ function skipBudget(config: ServerConfig): number {
   return Math.max(config.maxEarlyDataSize, 16384);
 }
 
+/** The store for TLS 1.3 tickets: `sessionStore` unless `tls13SessionStore` is false. */
+function tls13Store(config: ServerConfig): ServerSessionStore | null {
+  return config.tls13SessionStore === false ? null : config.sessionStore;
+}
+
 function resumptionConfigured(config: ServerConfig): boolean {
-  return config.sessionStore !== null || config.ticketer !== null;
+  return tls13Store(config) !== null || config.ticketer !== null;
 }
 
 /** True when `sendTickets` will send at least one NewSessionTicket (so needs the resumption secret). */
@@ -135,8 +141,9 @@ export function skipEarlyDataAfterRetry(cx: HandshakeContext, hs: ServerHandshak
 
 /** Finds the state of a ticket: the single-use store first, then the ticketer. */
 function lookup(config: ServerConfig, identity: Uint8Array): { raw: Uint8Array | null | PromiseLike<Uint8Array | null>; singleUse: boolean } | null {
-  if (config.sessionStore !== null) {
-    const taken = config.sessionStore.take(identity);
+  const store = tls13Store(config);
+  if (store !== null) {
+    const taken = store.take(identity);
     if (config.ticketer === null) return { raw: taken, singleUse: true };
     // Both: a store hit is single-use; otherwise ask the ticketer.
     const ticketer = config.ticketer;
@@ -300,7 +307,8 @@ export function sendTickets(cx: HandshakeContext, hs: ServerHandshakeData, resum
   const alpn = hs.alpn === null ? null : hs.alpn.slice();
   const sni = hs.sni;
   const peerCertificates = hs.peerCertificates;
-  const maxEarly = config.sessionStore !== null ? config.maxEarlyDataSize : 0;
+  const store = tls13Store(config);
+  const maxEarly = store !== null ? config.maxEarlyDataSize : 0;
   const one = (cx1: HandshakeContext, i: number): Step => {
     if (i >= count) return next;
     const nonce = Uint8Array.of(i);
@@ -319,9 +327,9 @@ export function sendTickets(cx: HandshakeContext, hs: ServerHandshakeData, resum
       cx2.sendHandshake(w.toBytes());
       return one(cx2, i + 1);
     };
-    if (config.sessionStore !== null) {
+    if (store !== null) {
       const id = cx1.random(32);
-      return withResult(cx1, config.sessionStore.put(id, state), (cx2) => send(cx2, id));
+      return withResult(cx1, store.put(id, state), (cx2) => send(cx2, id));
     }
     return withResult(cx1, config.ticketer!.encrypt(state), send);
   };

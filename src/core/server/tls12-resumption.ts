@@ -92,7 +92,7 @@ function lookup(config: ServerConfig, ticket: Uint8Array | null, sessionId: Uint
     const raw = config.sessionStore.take(sessionId);
     return isPromiseLike(raw) ? Promise.resolve(raw).then((v) => ({ via: 'id' as const, raw: v })) : { via: 'id', raw };
   };
-  if (ticket === null || config.ticketer === null) return byId();
+  if (ticket === null || config.ticketer === null || !config.tls12Tickets) return byId();
   const opened = config.ticketer.decrypt(ticket);
   const after = (raw: Uint8Array | null): Found | null | PromiseLike<Found | null> => (raw !== null ? { via: 'ticket', raw } : byId());
   return isPromiseLike(opened) ? Promise.resolve(opened).then(after) : after(opened);
@@ -105,7 +105,7 @@ function lookup(config: ServerConfig, ticket: Uint8Array | null, sessionId: Uint
  */
 export function startTls12ServerWithResumption(cx: HandshakeContext, config: ServerConfig, ch: ClientHello, encoding: Uint8Array): Step {
   const ticket = ch.extensions.sessionTicket;
-  const offered = (ticket !== null && ticket.length > 0 && config.ticketer !== null) || (ch.legacySessionId.length > 0 && config.sessionStore !== null);
+  const offered = (ticket !== null && ticket.length > 0 && config.ticketer !== null && config.tls12Tickets) || (ch.legacySessionId.length > 0 && config.sessionStore !== null);
   if (!offered) return startTls12Server(cx, config, ch, encoding);
   // The lookup may be async and the message buffer is reused meanwhile: keep a copy of the
   // ClientHello and decode it again when the answer comes.
@@ -261,7 +261,7 @@ export function planTls12Session(cx: HandshakeContext, config: ServerConfig, ch:
   return {
     sessionId: cx.random(32),
     store: ems && config.sessionStore !== null,
-    ticket: ems && config.ticketer !== null && ch.extensions.sessionTicket !== null,
+    ticket: ems && config.ticketer !== null && config.tls12Tickets && ch.extensions.sessionTicket !== null,
   };
 }
 

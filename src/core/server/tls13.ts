@@ -33,8 +33,6 @@ function eeHas(e: EncryptedExtensionsExtensions, type: number): boolean {
   }
 }
 
-const noEntryExtensions = () => ({ statusRequest: null, signedCertificateTimestamp: null, order: [], others: [], unknown: [] });
-
 /**
  * Sends ServerHello, then (under handshake keys) EncryptedExtensions, [CertificateRequest],
  * Certificate, CertificateVerify and Finished; switches to application keys for sending.
@@ -91,23 +89,15 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
   }
 
   const ck = hs.certifiedKey!;
-  const certMsg: Certificate = {
-    certificateRequestContext: new Uint8Array(0),
-    certificateList: ck.chain.map((c) => ({ certData: c, extensions: noEntryExtensions() })),
-  };
   // RFC 8446 §4.4.2.1: staple the OCSP response in the end-entity's CertificateEntry, only
   // when the ClientHello had status_request.
   const ocsp = ck.ocspResponse ?? null;
   const staple = hs.clientRequestedOcsp && ocsp instanceof Uint8Array && ocsp.length > 0 && ocsp.length <= 0xffffff;
-  if (staple) {
-    const ee = certMsg.certificateList[0]!.extensions;
-    ee.statusRequest = ocsp;
-    ee.order = [ExtensionType.StatusRequest];
-    hs.stapledOcsp = ocsp;
-  }
-  // RFC 8879 §3-4: a CompressedCertificate with our first algorithm the client offered;
-  // compressed once per CertifiedKey, algorithm and stapling (the cache in compression.ts).
-  const encoded = encodeOwnCertificate(certMsg, chooseCompressor(hs.config.certificateCompression, hs.clientCompressAlgorithms), ck, staple ? 1 : 0);
+  if (staple) hs.stapledOcsp = ocsp;
+  // RFC 8879 §3-4: a CompressedCertificate with our first algorithm the client offered. The
+  // message (plain or compressed) is built once per CertifiedKey, algorithm and stapled
+  // response, and cached (compression.ts): nothing in it is per connection.
+  const encoded = encodeOwnCertificate(ck.chain, staple ? ocsp : null, chooseCompressor(hs.config.certificateCompression, hs.clientCompressAlgorithms), ck);
   const certBytes = encoded.bytes;
   hs.certificateCompression = encoded.info;
   hs.transcript.add(certBytes);
