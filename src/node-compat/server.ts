@@ -33,6 +33,8 @@ export class Server extends net.Server {
   private ticketKeys: Buffer;
   /** The engine's stateless ticketer, keyed from `ticketKeys` (RFC 8446 §4.6.1 and RFC 5077 tickets). */
   private readonly ticketer: RotatingTicketer;
+  /** node's `sessionTimeout` in seconds; unset, OpenSSL's default 7200 applies (what node:tls issues, measured). */
+  private readonly sessionTimeout: number;
 
   constructor(options?: TlsOptions | ((socket: TLSSocket) => void), listener?: (socket: TLSSocket) => void) {
     let o: TlsOptions = {};
@@ -58,6 +60,7 @@ export class Server extends net.Server {
     this._sharedCreds = moduleObject().createSecureContext(o);
     this.ticketKeys = o.ticketKeys !== undefined ? Buffer.from(o.ticketKeys) : randomBytes(48);
     this.ticketer = compatTicketer(this._sharedCreds.provider, this.ticketKeys);
+    this.sessionTimeout = o.sessionTimeout ?? 7200;
     this.tlsOptions = o;
     this.on('connection', onConnection);
     if (listener !== undefined) this.on('secureConnection', listener);
@@ -95,7 +98,7 @@ export class Server extends net.Server {
 
   /** @internal What each accepted socket resumes with (read per connection: listeners may change). */
   _sessions(): ServerSessions {
-    return { ticketer: this.ticketer, events: this };
+    return { ticketer: this.ticketer, events: this, lifetimeSeconds: this.sessionTimeout };
   }
 
   /** The SNI callback in force: the user's, or one over `addContext` entries (first match). */

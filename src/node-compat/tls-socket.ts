@@ -39,6 +39,8 @@ export interface ServerSessions {
   readonly ticketer: Ticketer;
   /** Where 'newSession'/'resumeSession' are emitted. */
   readonly events: SessionEventTarget;
+  /** node's `sessionTimeout` (seconds; unset: 7200, as OpenSSL under node:tls): the lifetime of the sessions and tickets issued. */
+  readonly lifetimeSeconds: number;
 }
 
 /** @internal */
@@ -238,6 +240,8 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
     ...(sessions !== null ? { ticketer: sessions.ticketer, sessionStore: sessions.store, tls13SessionStore: false } : {}),
     // SSL_OP_NO_TICKET: no RFC 5077 tickets; TLS 1.2 resumes by session id ('newSession' cache).
     tls12Tickets: !context.noTicket,
+    // RFC 8446 §4.6.1 ticket_lifetime (at most 7 days); node's sessionTimeout 0 becomes 1 second.
+    ...(given !== undefined ? { ticketLifetimeSeconds: Math.min(604800, Math.max(1, given.lifetimeSeconds)) } : {}),
     ...(alpnCallback !== undefined && alpnCallback !== null ? {
       // node:tls ALPNCallback({ servername, protocols }) -> protocol | undefined (refuse).
       selectAlpn: (offered: string[]) => alpnCallback({ servername: state.serverName() ?? undefined, protocols: offered }),
@@ -465,11 +469,16 @@ export class TLSSocket extends TlsSocket {
 
   // ---- negotiated parameters ----
 
-  /** `'TLSv1.3'` / `'TLSv1.2'`; `'unknown'` while handshaking; null once destroyed before completion. */
+  /**
+   * `'TLSv1.3'` / `'TLSv1.2'` once negotiated; null once destroyed before completion. Before
+   * that, as node:tls (OpenSSL's version field): the context's maxVersion once the transport is
+   * connected (the handshake has begun), `'TLSv1.3'` while it is still connecting.
+   */
   getProtocol(): string | null {
     const n = this.connection.negotiated;
     if (n !== null) return n.protocolVersion;
-    return this.destroyed ? null : 'unknown';
+    if (this.destroyed) return null;
+    return (this.transport as { connecting?: boolean }).connecting === true ? 'TLSv1.3' : this._context.maxVersion;
   }
 
   /** `{ name (OpenSSL), standardName (IANA), version }`, or undefined while handshaking. */

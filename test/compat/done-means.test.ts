@@ -332,3 +332,19 @@ describe('a connect() that throws after opening its transport leaks nothing', ()
     await new Promise((r) => setTimeout(r, 300));
   });
 });
+
+describe('getProtocol() before the handshake and after destroy', () => {
+  for (const { name, tls } of impls) {
+    test(`${name}: 'TLSv1.3' while connecting, maxVersion once the handshake began, null once destroyed`, () => {
+      const connecting = tls.connect({ host: '127.0.0.1', port: 1, maxVersion: 'TLSv1.2' });
+      connecting.on('error', () => {});
+      assert.equal(connecting.getProtocol(), 'TLSv1.3');
+      connecting.destroy();
+      const s = tls.connect({ socket: inert(), maxVersion: 'TLSv1.2' });
+      s.on('error', () => {});
+      assert.equal(s.getProtocol(), 'TLSv1.2');
+      s.destroy();
+      assert.equal(s.getProtocol(), null);
+    });
+  }
+});
