@@ -1,14 +1,17 @@
 /**
  * Focused in-process profile of the typetls engine (no sockets, no node:tls): CPU per side for
- * full handshakes and for bulk sealing / opening, measured with `process.cpuUsage()` around
- * each side's calls. For hot-path work (STYLE §8) before and after a change; run with
+ * full handshakes, resumed handshakes (TLS 1.3 PSK with X25519, TLS 1.2 RFC 5077 tickets) and
+ * bulk sealing / opening, measured with `process.cpuUsage()` around each side's calls. For hot-path work (STYLE §8) before and after a change; run with
  * `--cpu-prof` to see where the time goes.
  *
- *   node --import tsx bench/profile-engine.ts [handshake|bulk|all] [--kind ecdsa|rsa|ed25519]
+ *   node --import tsx bench/profile-engine.ts [handshake|resume13|resume12|bulk|all] [--kind ecdsa|rsa|ed25519]
  *     [--suite TLS_AES_128_GCM_SHA256] [--n 400] [--mib 64] [--reps 5]
  */
 import process from 'node:process';
+import { createClientSessionStore } from '../src/core/client/session-store.ts';
 import { ClientConnection, ServerConnection } from '../src/core/index.ts';
+import { createTicketer } from '../src/core/server/ticketer.ts';
+import { nodeCryptoProvider } from '../src/providers/node/index.ts';
 import type { TlsConnection } from '../src/core/index.ts';
 import { createClientConnectConfig, createServerListenConfig } from '../src/node/index.ts';
 import { generateCerts, type CertKind } from './certs.ts';
@@ -99,6 +102,50 @@ try {
       cs.push(spent.client / n); ss.push(spent.server / n);
     }
     console.log(`handshake ${kind} ${suite}: server ${median(ss).toFixed(0)} µs, client ${median(cs).toFixed(0)} µs CPU per handshake (median of ${reps} x ${n})`);
+  }
+
+  if (what === 'resume13' || what === 'resume12' || what === 'all') {
+    // Resumed handshakes as the bench's resumption scenarios do them: tickets from a ticketer,
+    // none issued in the measured window (TICKETS_PER_RESUMPTION); priming is not measured.
+    for (const mode of what === 'all' ? ['resume13', 'resume12'] : [what]) {
+      const tls12 = mode === 'resume12';
+      const v = tls12 ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const : { minVersion: 'TLSv1.3' } as const;
+      const s12 = tls12 ? 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' : suite;
+      const store = createClientSessionStore({ maxTicketsPerServer: 4 * n });
+      const ticketer = createTicketer({ provider: nodeCryptoProvider });
+      const groups = tls12 ? ['x25519', 'secp256r1'] : ['x25519'];
+      const copts = { ca: certs.caPem, cipherSuites: [s12], groups, ...v, keyLog: null, certificateCompression: 'none' as const, sessionStore: store, ...(tls12 ? { tls12SessionTickets: true } : {}) };
+      const sopts = { cert: id.chainPem, key: id.keyPem, cipherSuites: [s12], groups, ...v, keyLog: null, certificateCompression: 'none' as const, ticketer };
+      const cc = createClientConnectConfig(copts);
+      // Priming connections only add to the store (as bench/endpoints-typetls.ts): full handshakes.
+      const keep = { ...store, put: store.put, setTls12: store.setTls12, removeTls12: store.removeTls12, take: () => null, getTls12: () => null };
+      const ccPrime = createClientConnectConfig({ ...copts, sessionStore: keep });
+      const priming = createServerListenConfig({ ...sopts, ticketsToSend: tls12 ? 1 : 2 });
+      const measured = createServerListenConfig({ ...sopts, ticketsToSend: 0 });
+      const one = (sc: typeof measured): void => {
+        const client = new ClientConnection(sc === measured ? cc : ccPrime, 'localhost');
+        const server = new ServerConnection(sc);
+        pump(client, server, ignore);
+        if (client.isHandshaking() || server.isHandshaking()) throw new Error(`handshake failed: ${String(client.error ?? server.error)}`);
+        if (sc === measured && server.negotiated?.resumed !== true) throw new Error(`${mode}: not resumed (${store.size} tickets, ${store.tls12Size} TLS 1.2 sessions)`);
+      };
+      const prime = (count: number): void => {
+        const c0 = spent.client, s0 = spent.server;
+        for (let i = 0; i < (tls12 ? 1 : Math.ceil(count / 2)); i++) one(priming);
+        if (tls12 ? store.tls12Size === 0 : store.size < count) throw new Error(`${mode}: priming kept ${store.size} tickets, ${store.tls12Size} TLS 1.2 sessions`);
+        spent.client = c0; spent.server = s0;
+      };
+      prime(50);
+      for (let i = 0; i < 50; i++) one(measured); // warm-up
+      const cs: number[] = [], ss: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        prime(n);
+        spent.client = 0; spent.server = 0;
+        for (let i = 0; i < n; i++) one(measured);
+        cs.push(spent.client / n); ss.push(spent.server / n);
+      }
+      console.log(`${mode} ${tls12 ? s12 : suite}: server ${median(ss).toFixed(0)} µs, client ${median(cs).toFixed(0)} µs CPU per resumed handshake (median of ${reps} x ${n})`);
+    }
   }
 
   if (what === 'bulk' || what === 'all') {

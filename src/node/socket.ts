@@ -72,7 +72,12 @@ export class TlsSocket extends Duplex {
   _redrive = false;
   /** @internal The node provider's send buffers written to the transport, recycled at its 'drain'. */
   _sentBuffers: Uint8Array[] | null = null;
-  private handshakeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** @internal The transport is corked for the turn that completes the handshake (see driveOnce). */
+  _corked = false;
+  /** @internal Our 'drain' listener is on the transport (added at the first write it refuses or buffer it tracks). */
+  _drainHooked = false;
+  /** @internal When the handshake times out (`performance.now()` ms); 0 when no timeout is pending. */
+  _handshakeDeadline = 0;
 
   constructor(options: TlsSocketOptions) {
     const hwm = options.highWaterMark ?? 16 * 1024;
@@ -85,13 +90,12 @@ export class TlsSocket extends Duplex {
     t.on('end', onTransportEnd);
     t.on('error', onTransportError);
     t.on('close', onTransportClose);
-    t.on('drain', onTransportDrain);
     if (options.handshakeTimeout !== undefined && options.handshakeTimeout > 0) {
-      this.handshakeTimer = setTimeout(onHandshakeTimeout, options.handshakeTimeout, this);
-      this.handshakeTimer.unref?.();
+      watchHandshake(this, options.handshakeTimeout);
     }
-    // The client's ClientHello is ready at once; the server waits for bytes.
-    process.nextTick(drive, this);
+    // The client's ClientHello is ready at once; the server waits for bytes (its 'data'
+    // listener drives it), so it skips this turn, which would find nothing to do.
+    if (this.connection.side === 'client') process.nextTick(drive, this);
   }
 
   /** The negotiated ALPN protocol, or null (none negotiated, or still handshaking). */
@@ -207,6 +211,8 @@ export class TlsSocket extends Duplex {
     const cb = this._pendingCallback;
     this._pendingCallback = null;
     if (cb !== null) cb(err ?? new TlsError('ERR_TLS_CLOSED', 'socket destroyed before the write completed'));
+    // Destroyed from a 'secure'/'secureConnect' listener: the flight is in the corked transport; send it first.
+    uncorkTransport(this);
     if (!t.destroyed) {
       if (err !== null && t.writable && !t.writableEnded) {
         // The alert must reach the peer before the transport closes: end, then destroy on finish.
@@ -221,11 +227,54 @@ export class TlsSocket extends Duplex {
 
   /** @internal */
   clearHandshakeTimer(): void {
-    if (this.handshakeTimer !== null) {
-      clearTimeout(this.handshakeTimer);
-      this.handshakeTimer = null;
+    if (this._handshakeDeadline !== 0) {
+      this._handshakeDeadline = 0;
+      handshakesWatched.delete(this);
     }
   }
+}
+
+// ---- handshake timeouts: one shared timer, not one per connection ----
+// A Timeout per connection (setTimeout, unref, clearTimeout) costs a timer-list insert and
+// removal and ref-count toggles on every handshake; a Set entry and one number cost less. The
+// shared timer is set for the earliest deadline (re-armed when a socket needs an earlier one)
+// and rechecks no sooner than SWEEP_MIN_MS after a sweep, so a timeout fires at most that late.
+
+const handshakesWatched = new Set<TlsSocket>();
+let sweepTimer: ReturnType<typeof setTimeout> | null = null;
+/** When `sweepTimer` fires (`performance.now()` ms). */
+let sweepAt = 0;
+const SWEEP_MIN_MS = 10;
+
+function watchHandshake(s: TlsSocket, timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs;
+  s._handshakeDeadline = deadline;
+  handshakesWatched.add(s);
+  if (sweepTimer === null || deadline < sweepAt) armSweep(deadline);
+}
+
+function armSweep(at: number): void {
+  if (sweepTimer !== null) clearTimeout(sweepTimer);
+  sweepAt = at;
+  sweepTimer = setTimeout(sweepHandshakes, Math.max(0, at - performance.now()));
+  // Like the per-connection timers before: a pending handshake does not keep the process alive.
+  sweepTimer.unref();
+}
+
+function sweepHandshakes(): void {
+  sweepTimer = null;
+  const now = performance.now();
+  let next = Infinity;
+  const expired: TlsSocket[] = [];
+  for (const s of handshakesWatched) {
+    if (s._handshakeDeadline <= now) expired.push(s);
+    else if (s._handshakeDeadline < next) next = s._handshakeDeadline;
+  }
+  for (const s of expired) {
+    s.clearHandshakeTimer();
+    onHandshakeTimeout(s);
+  }
+  if (next !== Infinity && sweepTimer === null) armSweep(Math.max(next, now + SWEEP_MIN_MS));
 }
 
 // ---- module-level listeners and the driving loop (no per-chunk closures) ----
@@ -292,7 +341,8 @@ function onTransportError(this: Duplex, err: Error): void {
   const s = ownerOf(this);
   if (s === undefined || s.destroyed) return;
   s._failed = true;
-  s.destroy(isTlsError(err) ? err : new TlsError('ERR_TLS_CLOSED', `transport error: ${err.message}`, { cause: err }));
+  // Routine (ECONNRESET from a peer that just drops the connection): no stack of ours; the cause has its own.
+  s.destroy(isTlsError(err) ? err : closedError(`transport error: ${err.message}`, err));
 }
 
 function onTransportClose(this: Duplex): void {
@@ -363,6 +413,15 @@ function drive(s: TlsSocket): void {
     } while (s._redrive && !s._failed && !s.destroyed);
   } finally {
     s._driving = false;
+    uncorkTransport(s);
+  }
+}
+
+/** Ends the cork of the handshake-completing turn: everything it wrote goes in one writev. */
+function uncorkTransport(s: TlsSocket): void {
+  if (s._corked) {
+    s._corked = false;
+    s.transport.uncork();
   }
 }
 
@@ -371,9 +430,17 @@ function driveOnce(s: TlsSocket): void {
   if (s._failed || s.destroyed) return;
   process1(s);
   if (s._failed) return;
-  flushTls(s);
   const c = s.connection;
-  if (!s._secureEstablished && !c.isHandshaking() && c.negotiated !== null) {
+  const completing = !s._secureEstablished && !c.isHandshaking() && c.negotiated !== null;
+  if (completing && !s._corked) {
+    // The last flight (client Finished; server tickets) and what the 'secure'/'secureConnect'
+    // listener writes leave in one transport write (writev) at the end of this drive(), not
+    // one syscall each; the byte order is the engine's either way.
+    s._corked = true;
+    s.transport.cork();
+  }
+  flushTls(s);
+  if (completing) {
     s._secureEstablished = true;
     s.clearHandshakeTimer();
     s.emit(c.side === 'client' ? 'secureConnect' : 'secure');
@@ -416,8 +483,17 @@ function flushTls(s: TlsSocket): boolean {
     }
     ok = t.write(Buffer.from(b.buffer, b.byteOffset, b.length));
     if (track) recycleIfWritten(s, t);
+    if (!ok || track) hookDrain(s);
   }
   return ok;
+}
+
+/** Adds our 'drain' listener once, when something first waits for it (most connections never do). */
+function hookDrain(s: TlsSocket): void {
+  if (!s._drainHooked) {
+    s._drainHooked = true;
+    s.transport.on('drain', onTransportDrain);
+  }
 }
 
 /** Recyclable send buffers tracked per socket until the transport has written them. */
@@ -467,7 +543,10 @@ function releasePending(s: TlsSocket): void {
     cb();
     return;
   }
-  if (t.writableNeedDrain) return;
+  if (t.writableNeedDrain) {
+    hookDrain(s);
+    return;
+  }
   s._pendingCallback = null;
   cb();
 }
@@ -487,14 +566,19 @@ function fail(s: TlsSocket, e: unknown): void {
  * a stack trace: capturing one, and formatting it when stream.destroy() reads `err.stack`, cost
  * ~100-150 µs per connection in the handshake benchmark (issue 5).
  */
-function closedError(message: string): TlsError {
+function closedError(message: string, cause?: Error): TlsError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  let e: TlsError;
   try {
-    return new TlsError('ERR_TLS_CLOSED', message);
+    e = new TlsError('ERR_TLS_CLOSED', message, cause === undefined ? undefined : { cause });
   } finally {
     Error.stackTraceLimit = limit;
   }
+  // Even an empty stack is formatted lazily by Error.prepareStackTrace when first read (with
+  // source maps on, ~5-10 µs): a plain string instead, what V8 would print for no frames.
+  e.stack = `${e.name}: ${e.message}`;
+  return e;
 }
 
 function destroyTransport(this: Duplex): void {

@@ -150,6 +150,29 @@ describe('TLS 1.2 resumption by session id (RFC 5246 §7.3)', () => {
 });
 
 describe('TLS 1.2 resumption by RFC 5077 ticket', () => {
+  it('async ticketer: resumes, and a ticket it cannot open gets a full handshake after the wait', async () => {
+    const inner = createTicketer({ provider });
+    let refuse = false;
+    const sc = serverConfig({
+      alpnProtocols: ['http/1.1'],
+      ticketer: {
+        encrypt: (st) => Promise.resolve(inner.encrypt(st)),
+        // Settles later, while the engine's message buffer may be reused (ClientHello kept as a copy).
+        decrypt: (t) => new Promise((r) => setImmediate(() => r(refuse ? null : inner.decrypt(t)))),
+      },
+    });
+    const store = createClientSessionStore();
+    const cc = clientConfig({ sessionStore: store, tls12SessionTickets: true, alpnProtocols: ['h2', 'http/1.1'] });
+    for (const [refuseNow, expected] of [[false, false], [false, true], [true, false]] as const) {
+      refuse = refuseNow;
+      const c = new ClientConnection(cc, 'server.test');
+      const s = new ServerConnection(sc);
+      await handshakeAsync(c, s);
+      assert.deepEqual([c.negotiated?.resumed, s.negotiated?.resumed], [expected, expected]);
+      assert.deepEqual([c.negotiated?.alpn, s.negotiated?.serverName], ['http/1.1', 'server.test']);
+    }
+  });
+
   it('ticket issued in a full handshake, resumed with it (stateless server)', () => {
     const store = createClientSessionStore();
     const cc = clientConfig({ sessionStore: store, tls12SessionTickets: true });

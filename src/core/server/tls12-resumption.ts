@@ -107,29 +107,37 @@ export function startTls12ServerWithResumption(cx: HandshakeContext, config: Ser
   const ticket = ch.extensions.sessionTicket;
   const offered = (ticket !== null && ticket.length > 0 && config.ticketer !== null && config.tls12Tickets) || (ch.legacySessionId.length > 0 && config.sessionStore !== null);
   if (!offered) return startTls12Server(cx, config, ch, encoding);
-  // The lookup may be async and the message buffer is reused meanwhile: keep a copy of the
-  // ClientHello and decode it again when the answer comes.
-  const copy = encoding.slice();
   const found = lookup(config, ticket === null || ticket.length === 0 ? null : ticket.slice(), ch.legacySessionId.slice());
-  return withResult(cx, found, (cx2, f) => {
-    const ch2 = decodeClientHello(copy.subarray(4));
-    const st = f === null || f.raw === null ? null : decodeTls12SessionState(f.raw);
-    if (f === null || st === null) return startTls12Server(cx2, config, ch2, copy);
-    const suite = resumableSuite(cx2, config, ch2, st);
-    if (suite === null) return startTls12Server(cx2, config, ch2, copy);
-    // RFC 7627 §5.3: "If the original session used the extension but the new ClientHello does
-    // not contain it, the server MUST abort the abbreviated handshake."
-    if (!ch2.extensions.extendedMasterSecret) {
-      throw new TlsProtocolError('ERR_TLS_PEER_EMS_MISMATCH', 'ClientHello resumes a session that used the extended master secret but does not offer it (RFC 7627 §5.3)');
-    }
-    if (f.via === 'id') {
-      // The store hands each entry out once; a TLS 1.2 session id stays resumable for its
-      // lifetime, so put it back before anything the client sends can fail the handshake.
-      const put = config.sessionStore!.put(ch2.legacySessionId.slice(), f.raw!);
-      return withResult(cx2, put, (cx3) => resumeTls12(cx3, config, ch2, copy, st, suite));
-    }
-    return resumeTls12(cx2, config, ch2, copy, st, suite);
-  });
+  // Answered at once (the default ticketer, a memory store): the decoded ClientHello and its
+  // buffer are still valid, so use them as they are.
+  if (!isPromiseLike(found)) return resumeOrFull12(cx, config, found, ch, encoding);
+  // An async lookup: the message buffer is reused meanwhile, so keep a copy of the ClientHello
+  // (made now, while the buffer is intact) and decode it again when the answer comes.
+  const copy = encoding.slice();
+  return withResult(cx, found, (cx2, f) => resumeOrFull12(cx2, config, f, decodeClientHello(copy.subarray(4)), copy));
+}
+
+/** After the lookup: the abbreviated handshake for a session we can resume, else the full one. */
+function resumeOrFull12(cx: HandshakeContext, config: ServerConfig, f: Found | null, ch: ClientHello, encoding: Uint8Array): Step {
+  const st = f === null || f.raw === null ? null : decodeTls12SessionState(f.raw);
+  if (f === null || st === null) return startTls12Server(cx, config, ch, encoding);
+  const suite = resumableSuite(cx, config, ch, st);
+  if (suite === null) return startTls12Server(cx, config, ch, encoding);
+  // RFC 7627 §5.3: "If the original session used the extension but the new ClientHello does
+  // not contain it, the server MUST abort the abbreviated handshake."
+  if (!ch.extensions.extendedMasterSecret) {
+    throw new TlsProtocolError('ERR_TLS_PEER_EMS_MISMATCH', 'ClientHello resumes a session that used the extended master secret but does not offer it (RFC 7627 §5.3)');
+  }
+  if (f.via === 'id') {
+    // The store hands each entry out once; a TLS 1.2 session id stays resumable for its
+    // lifetime, so put it back before anything the client sends can fail the handshake.
+    // The put may be async: keep the ClientHello across it as above.
+    const put = config.sessionStore!.put(ch.legacySessionId.slice(), f.raw!);
+    if (!isPromiseLike(put)) return resumeTls12(cx, config, ch, encoding, st, suite);
+    const copy = encoding.slice();
+    return withResult(cx, put, (cx3) => resumeTls12(cx3, config, decodeClientHello(copy.subarray(4)), copy, st, suite));
+  }
+  return resumeTls12(cx, config, ch, encoding, st, suite);
 }
 
 /**
