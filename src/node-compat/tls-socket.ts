@@ -240,6 +240,8 @@ function prepare(socket: Duplex | undefined, o: TLSSocketOptions, client: Client
     ...(sessions !== null ? { ticketer: sessions.ticketer, sessionStore: sessions.store, tls13SessionStore: false } : {}),
     // SSL_OP_NO_TICKET: no RFC 5077 tickets; TLS 1.2 resumes by session id ('newSession' cache).
     tls12Tickets: !context.noTicket,
+    // OpenSSL under node:tls sends no NewSessionTicket after a resumed TLS 1.3 handshake.
+    ticketsAfterResumption: 0,
     // RFC 8446 §4.6.1 ticket_lifetime (at most 7 days); node's sessionTimeout 0 becomes 1 second.
     ...(given !== undefined ? { ticketLifetimeSeconds: Math.min(604800, Math.max(1, given.lifetimeSeconds)) } : {}),
     ...(alpnCallback !== undefined && alpnCallback !== null ? {

@@ -88,6 +88,8 @@ export interface ServerOptions {
   readonly sessionStore?: ServerSessionStore | null;
   /** NewSessionTickets per handshake when a ticketer or store is set (default 2; 0 disables). */
   readonly ticketsToSend?: number;
+  /** NewSessionTickets after a resumed TLS 1.3 handshake (default: ticketsToSend; OpenSSL sends 0). */
+  readonly ticketsAfterResumption?: number;
   /** Accept up to this many bytes of 0-RTT data (needs `sessionStore`); 0 or absent disables. */
   readonly maxEarlyDataSize?: number;
 }
@@ -136,6 +138,7 @@ export function createServerListenConfig(options: ServerOptions): ServerConfig {
     ...(options.ticketer !== undefined ? { ticketer: options.ticketer } : {}),
     ...(options.sessionStore !== undefined ? { sessionStore: options.sessionStore } : {}),
     ...(options.ticketsToSend !== undefined ? { ticketsToSend: options.ticketsToSend } : {}),
+    ...(options.ticketsAfterResumption !== undefined ? { ticketsAfterResumption: options.ticketsAfterResumption } : {}),
     ...(options.maxEarlyDataSize !== undefined ? { maxEarlyDataSize: options.maxEarlyDataSize } : {}),
   });
 }

@@ -110,6 +110,20 @@ describe('TLS 1.3 resumption, in memory', () => {
     }
   });
 
+  it('ticketsAfterResumption: tickets after a resumed handshake (default: ticketsToSend)', () => {
+    for (const [after, expected] of [[undefined, 2], [0, 0], [1, 1]] as const) {
+      const store = createClientSessionStore();
+      const cc = clientConfig({ sessionStore: store });
+      const sc = serverConfig({ ticketer: createTicketer({ provider }), ticketsToSend: 2, ...(after !== undefined ? { ticketsAfterResumption: after } : {}) });
+      connect(cc, sc);
+      assert.equal(store.size, 2, 'full handshake: ticketsToSend');
+      const { s } = connect(cc, sc);
+      assert.equal(s.negotiated?.resumed, true, 'resumed');
+      assert.equal(store.size, 1 + expected, `after resuming with ticketsAfterResumption ${String(after)}`);
+    }
+    assert.throws(() => serverConfig({ ticketsAfterResumption: 17 }), (e: unknown) => isTlsError(e) && e.code === 'ERR_TLS_CONFIG');
+  });
+
   it('a tampered ticket falls back to a full handshake', () => {
     const inner = createClientSessionStore();
     const store: ClientSessionStore = {

@@ -74,6 +74,12 @@ export interface ServerConfigOptions extends CommonConfigOptions {
    * one ticket per later parallel connection, since clients use each once (RFC 8446 C.4).
    */
   ticketsToSend?: number;
+  /**
+   * NewSessionTickets sent after a *resumed* TLS 1.3 handshake; default `ticketsToSend`.
+   * OpenSSL (and so node:tls) sends none when a ticket opened (it does not renew it); clients
+   * that use each ticket once (RFC 8446 §C.4) then fall back to a full handshake sooner.
+   */
+  ticketsAfterResumption?: number;
   /** ticket_lifetime in seconds, 1..604800 (RFC 8446 §4.6.1). Default 7200 (OpenSSL's). */
   ticketLifetimeSeconds?: number;
   /**
@@ -108,6 +114,7 @@ export interface ServerConfig extends CommonConfig {
   /** `ticketer` serves TLS 1.2 session tickets too. */
   readonly tls12Tickets: boolean;
   readonly ticketsToSend: number;
+  readonly ticketsAfterResumption: number;
   readonly ticketLifetimeSeconds: number;
   readonly maxEarlyDataSize: number;
   /** Our RFC 8879 algorithms in preference order; empty: off. */
@@ -150,6 +157,10 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
   if (!Number.isInteger(ticketsToSend) || ticketsToSend < 0 || ticketsToSend > 16) {
     throw new TlsUsageError('ERR_TLS_CONFIG', `server config: ticketsToSend ${String(ticketsToSend)}: expected an integer 0..16`);
   }
+  const ticketsAfterResumption = o.ticketsAfterResumption ?? ticketsToSend;
+  if (!Number.isInteger(ticketsAfterResumption) || ticketsAfterResumption < 0 || ticketsAfterResumption > 16) {
+    throw new TlsUsageError('ERR_TLS_CONFIG', `server config: ticketsAfterResumption ${String(ticketsAfterResumption)}: expected an integer 0..16`);
+  }
   const ticketLifetimeSeconds = o.ticketLifetimeSeconds ?? 7200;
   if (!Number.isInteger(ticketLifetimeSeconds) || ticketLifetimeSeconds < 1 || ticketLifetimeSeconds > 604800) {
     throw new TlsUsageError('ERR_TLS_CONFIG', `server config: ticketLifetimeSeconds ${String(ticketLifetimeSeconds)}: expected 1..604800 (RFC 8446 §4.6.1)`);
@@ -169,6 +180,7 @@ export function createServerConfig(o: ServerConfigOptions): ServerConfig {
     tls13SessionStore,
     tls12Tickets: o.tls12Tickets ?? true,
     ticketsToSend,
+    ticketsAfterResumption,
     ticketLifetimeSeconds,
     maxEarlyDataSize,
     ...compression,

@@ -118,9 +118,16 @@ function resumptionConfigured(config: ServerConfig): boolean {
   return tls13Store(config) !== null || config.ticketer !== null;
 }
 
+/** How many NewSessionTickets `sendTickets` sends after this handshake (full or resumed). */
+function ticketCount(hs: ServerHandshakeData): number {
+  const config = hs.config;
+  if (!resumptionConfigured(config)) return 0;
+  return hs.resumption !== null ? config.ticketsAfterResumption : config.ticketsToSend;
+}
+
 /** True when `sendTickets` will send at least one NewSessionTicket (so needs the resumption secret). */
-export function ticketsWanted(config: ServerConfig): boolean {
-  return resumptionConfigured(config) && config.ticketsToSend > 0;
+export function ticketsWanted(hs: ServerHandshakeData): boolean {
+  return ticketCount(hs) > 0;
 }
 
 /**
@@ -302,7 +309,7 @@ export class ExpectEndOfEarlyData implements HandshakeState {
  */
 export function sendTickets(cx: HandshakeContext, hs: ServerHandshakeData, resumptionSecret: Uint8Array, next: Tls13Traffic): Step {
   const config = hs.config;
-  const count = ticketsWanted(config) ? config.ticketsToSend : 0;
+  const count = ticketCount(hs);
   const suite = hs.suite!;
   const alpn = hs.alpn === null ? null : hs.alpn.slice();
   const sni = hs.sni;

@@ -251,7 +251,7 @@ export class ExpectClientFinished implements HandshakeState {
     const suite = hs.suite!;
     checkPeerFinished13(cx, m, suite.hash, hs.clientHandshakeTrafficSecret!, hs.transcript, 'client');
     // resumption_master_secret only feeds tickets (RFC 8446 §4.6.1): skip it when none are sent.
-    const resumptionSecret = ticketsWanted(hs.config) ? hs.master!.resumptionMasterSecret(hs.transcript.current()) : new Uint8Array(0);
+    const resumptionSecret = ticketsWanted(hs) ? hs.master!.resumptionMasterSecret(hs.transcript.current()) : new Uint8Array(0);
     hs.master!.wipe();
     cx.allowCompatCcs(false);
     cx.setTls13ReadKeys(suite, hs.clientApplicationTrafficSecret!);
