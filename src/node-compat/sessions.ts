@@ -184,8 +184,13 @@ export class CompatServerSessions {
   private readonly fail: (err: Error) => void;
   /** From the ClientHello (null until read, or when it did not parse). */
   hello: HelloFacts | null = null;
-  /** The first record, while it is incomplete (bounded by MAX_FIRST_RECORD). */
-  private first: Uint8Array | null = new Uint8Array(0);
+  /**
+   * The first record while it is incomplete: 5 bytes until its header is in, then exactly the
+   * record's size (at most MAX_FIRST_RECORD), so bytes are copied once however they arrive.
+   */
+  private first: Uint8Array | null = new Uint8Array(5);
+  /** Bytes of `first` filled so far. */
+  private firstLength = 0;
   /** What 'resumeSession' handed back, and for which id. */
   private loaded: { id: Uint8Array; data: Uint8Array } | null = null;
   /** The engine took the loaded session: its put-back is not a new session. */
@@ -221,28 +226,31 @@ export class CompatServerSessions {
 
   /** Sees the bytes the engine accepted until the first record (the ClientHello) is complete. */
   feed(bytes: Uint8Array): void {
-    const prev = this.first;
-    if (prev === null || bytes.length === 0) return;
-    const take = Math.min(bytes.length, MAX_FIRST_RECORD - prev.length);
-    const buf = new Uint8Array(prev.length + take);
-    buf.set(prev);
-    buf.set(bytes.subarray(0, take), prev.length);
-    if (buf.length < 5) {
-      this.first = buf;
-      return;
+    let off = 0;
+    while (this.first !== null && off < bytes.length) {
+      const buf = this.first;
+      const take = Math.min(bytes.length - off, buf.length - this.firstLength);
+      buf.set(bytes.subarray(off, off + take), this.firstLength);
+      this.firstLength += take;
+      off += take;
+      if (this.firstLength < buf.length) return;
+      if (buf.length === 5) {
+        // The header is in: TLSPlaintext.length says how much more to collect.
+        const recordEnd = 5 + ((buf[3]! << 8) | buf[4]!);
+        if (recordEnd > MAX_FIRST_RECORD) {
+          this.first = null; // not something node's parser reads
+          return;
+        }
+        const whole = new Uint8Array(recordEnd);
+        whole.set(buf);
+        this.first = whole;
+        if (recordEnd > 5) continue;
+      }
+      const record = this.first;
+      this.first = null;
+      this.hello = parseHello(record);
+      this.maybeResume();
     }
-    const recordEnd = 5 + ((buf[3]! << 8) | buf[4]!);
-    if (recordEnd > MAX_FIRST_RECORD) {
-      this.first = null; // not something node's parser reads
-      return;
-    }
-    if (buf.length < recordEnd) {
-      this.first = buf;
-      return;
-    }
-    this.first = null;
-    this.hello = parseHello(buf.subarray(0, recordEnd));
-    this.maybeResume();
   }
 
   /**
