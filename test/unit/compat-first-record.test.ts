@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
+import type { Ticketer } from '../../src/core/server/ticketer.ts';
 import { CompatServerSessions } from '../../src/node-compat/sessions.ts';
 
 /** A TLS 1.2-style ClientHello record with a 32-byte session id, one suite, no extensions. */
@@ -12,7 +13,8 @@ function helloRecord(sessionId: Uint8Array): Uint8Array {
   return Uint8Array.from([0x16, 0x03, 0x01, (hs.length >> 8) & 0xff, hs.length & 0xff, ...hs]);
 }
 
-const noTicketer = { encrypt: () => null, decrypt: () => null };
+/** Never used here (no tickets are issued or offered). */
+const noTicketer: Ticketer = { encrypt: (state) => state, decrypt: () => null };
 
 function seen(chunks: (record: Uint8Array) => Uint8Array[]): Buffer[] {
   const server = new EventEmitter();
