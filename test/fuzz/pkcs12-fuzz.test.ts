@@ -9,46 +9,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { isTlsError } from '../../src/core/errors.ts';
 import { readPkcs12 } from '../../src/node/pkcs12.ts';
+import { applyByteMutation, byteMutationArbs, type ByteMutation } from '../helpers/byte-mutations.ts';
 import { OpenSslPki } from '../helpers/pki-openssl.ts';
 
-type Mutation =
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'insert'; at: number; bytes: number[] }
-  | { kind: 'delete'; at: number; count: number }
-  | { kind: 'set'; at: number; value: number };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-);
-
-function mutate(src: Uint8Array, m: Mutation): Uint8Array {
-  const out = src.slice();
-  switch (m.kind) {
-    case 'flip': { out[m.at % out.length]! ^= 1 << m.bit; return out; }
-    case 'truncate': return out.subarray(0, m.at % out.length);
-    case 'insert': {
-      const at = m.at % (out.length + 1);
-      const r = new Uint8Array(out.length + m.bytes.length);
-      r.set(out.subarray(0, at), 0);
-      r.set(m.bytes, at);
-      r.set(out.subarray(at), at + m.bytes.length);
-      return r;
-    }
-    case 'delete': {
-      const at = m.at % out.length;
-      const r = new Uint8Array(out.length - Math.min(m.count, out.length - at));
-      r.set(out.subarray(0, at), 0);
-      r.set(out.subarray(at + m.count), at);
-      return r;
-    }
-    case 'set': { out[m.at % out.length] = m.value; return out; }
-  }
-}
+const mutationArb: fc.Arbitrary<ByteMutation> = fc.oneof(...byteMutationArbs);
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -97,7 +61,7 @@ describe('PKCS#12 mutation fuzzing', () => {
       fc.property(fc.nat(), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (pick, mutations) => {
         const { der, mac } = files.get(names[pick % names.length]!)!;
         let m = der;
-        for (const x of mutations) if (m.length > 0) m = mutate(m, x);
+        for (const x of mutations) if (m.length > 0) m = applyByteMutation(m, x);
         const ok = onlyPkcs12Errors(m);
         if (mac && !sameBytes(m, der)) assert.equal(ok, false, 'a changed MAC-protected file was accepted');
       }),

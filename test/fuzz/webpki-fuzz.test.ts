@@ -11,6 +11,7 @@ import { parseCertificate } from '../../src/webpki/certificate.ts';
 import { parseCrl } from '../../src/webpki/crl.ts';
 import { createCrlChecker } from '../../src/webpki/revocation.ts';
 import { verifyCertificateChain } from '../../src/webpki/verifiers.ts';
+import { applyByteMutation, byteMutationArbs, type ByteMutation } from '../helpers/byte-mutations.ts';
 import { OpenSslPki } from '../helpers/pki-openssl.ts';
 
 const signatures = nodeCryptoProvider.signatures;
@@ -39,46 +40,21 @@ function lengthOffsets(der: Uint8Array): number[] {
   return out;
 }
 
-type Mutation =
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'insert'; at: number; bytes: number[] }
-  | { kind: 'delete'; at: number; count: number }
-  | { kind: 'set'; at: number; value: number }
-  | { kind: 'length'; which: number; delta: number };
+type LengthMutation = { kind: 'length'; which: number; delta: number };
+type Mutation = ByteMutation | LengthMutation;
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+  ...byteMutationArbs,
   fc.record({ kind: fc.constant('length' as const), which: fc.nat(), delta: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0x80, 0x7f, -0x80, 0xff)) }),
 );
 
+/** `m` applied to a copy of `src`; 'length' nudges one of the DER length octets at `lengths`. */
 function mutate(src: Uint8Array, m: Mutation, lengths: readonly number[]): Uint8Array {
+  if (m.kind !== 'length') return applyByteMutation(src, m);
   const out = src.slice();
-  switch (m.kind) {
-    case 'flip': { const at = m.at % out.length; out[at]! ^= 1 << m.bit; return out; }
-    case 'truncate': return out.subarray(0, m.at % out.length);
-    case 'insert': {
-      const at = m.at % (out.length + 1);
-      const r = new Uint8Array(out.length + m.bytes.length);
-      r.set(out.subarray(0, at), 0);
-      r.set(m.bytes, at);
-      r.set(out.subarray(at), at + m.bytes.length);
-      return r;
-    }
-    case 'delete': {
-      const at = m.at % out.length;
-      const r = new Uint8Array(out.length - Math.min(m.count, out.length - at));
-      r.set(out.subarray(0, at), 0);
-      r.set(out.subarray(at + m.count), at);
-      return r;
-    }
-    case 'set': { out[m.at % out.length] = m.value; return out; }
-    case 'length': { const at = lengths[m.which % lengths.length]!; out[at] = (out[at]! + m.delta) & 0xff; return out; }
-  }
+  const at = lengths[m.which % lengths.length]!;
+  out[at] = (out[at]! + m.delta) & 0xff;
+  return out;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
