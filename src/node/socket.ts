@@ -135,20 +135,8 @@ export class TlsSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    if (this._failed) {
-      callback(this.connection.error ?? new TlsError('ERR_TLS_USAGE_CLOSED', 'write after the connection failed'));
-      return;
-    }
-    try {
-      // The engine holds it until the handshake completes (api.ts step 5).
-      this.connection.writePlaintext(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-    } catch (e) {
-      callback(asTlsError(e));
-      return;
-    }
-    this._pendingCallback = callback;
-    this._pendingIsFinal = false;
-    drive(this);
+    // The engine holds it until the handshake completes (api.ts step 5).
+    writeThenPark(this, callback, () => this.connection.writePlaintext(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
   }
 
   /**
@@ -158,14 +146,10 @@ export class TlsSocket extends Duplex {
    * as it is and sent at once, so large chunks are not copied into a joined buffer.
    */
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (err?: Error | null) => void): void {
-    if (this._failed) {
-      callback(this.connection.error ?? new TlsError('ERR_TLS_USAGE_CLOSED', 'write after the connection failed'));
-      return;
-    }
-    const c = this.connection;
-    let run: Buffer[] | null = null;
-    let runBytes = 0;
-    try {
+    writeThenPark(this, callback, () => {
+      const c = this.connection;
+      let run: Buffer[] | null = null;
+      let runBytes = 0;
       for (const { chunk } of chunks) {
         if (chunk.length < JOIN_BELOW) {
           (run ??= []).push(chunk);
@@ -181,14 +165,9 @@ export class TlsSocket extends Duplex {
         flushTls(this);
       }
       if (run !== null) c.writePlaintext(joined(run, runBytes));
-    } catch (e) {
-      callback(asTlsError(e));
-      return;
-    }
-    this._pendingCallback = callback;
-    this._pendingIsFinal = false;
-    drive(this);
+    });
   }
+
 
   override _final(callback: (err?: Error | null) => void): void {
     if (this._failed) {
@@ -289,6 +268,27 @@ function joined(run: Buffer[], bytes: number): Uint8Array {
 
 function ownerOf(t: Duplex): TlsSocket | undefined {
   return (t as TransportWithOwner)[kOwner];
+}
+
+/**
+ * `_write`/`_writev`: hands the plaintext to the engine (`write`), then parks the callback until
+ * the records are sent (releasePending); a failed connection or a refused write calls back with
+ * the error at once.
+ */
+function writeThenPark(s: TlsSocket, callback: (err?: Error | null) => void, write: () => void): void {
+  if (s._failed) {
+    callback(s.connection.error ?? new TlsError('ERR_TLS_USAGE_CLOSED', 'write after the connection failed'));
+    return;
+  }
+  try {
+    write();
+  } catch (e) {
+    callback(asTlsError(e));
+    return;
+  }
+  s._pendingCallback = callback;
+  s._pendingIsFinal = false;
+  drive(s);
 }
 
 function onTransportData(this: Duplex, chunk: Buffer | string): void {

@@ -1,4 +1,5 @@
 // Differential test harness: the same scenario runs against node:tls and typetls/node-compat.
+import assert from 'node:assert/strict';
 import * as nodeTls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import compat from '../../src/node-compat/index.ts';
@@ -120,4 +121,23 @@ export function readToEnd(s: NodeJS.ReadableStream): Promise<Buffer> {
     s.on('end', () => resolve(Buffer.concat(parts)));
     s.on('error', reject);
   });
+}
+
+/** The error code `f` throws, or undefined (what it returns is destroyed quietly). */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    const r = f() as { destroy?: () => void; on?: (e: string, l: () => void) => void } | undefined;
+    r?.on?.('error', () => {});
+    r?.destroy?.();
+    return undefined;
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+}
+
+/** Runs `f` against node:tls and typetls/node-compat: node:tls must throw, and with the same code. */
+export function assertSameThrowCode(f: (tls: TlsModule) => unknown): void {
+  const [node, ours] = impls.map((i) => codeOf(() => f(i.tls)));
+  assert.notEqual(node, undefined, 'node:tls throws');
+  assert.equal(ours, node);
 }

@@ -6,24 +6,14 @@ import assert from 'node:assert/strict';
 import * as tls from 'node:tls';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
 import { connect, createServer, type TlsSocket } from '../../src/node/index.ts';
 import { createDemoCa } from '../../src/cli/demo-ca.ts';
 import { isTlsError, type TlsError } from '../../src/core/errors.ts';
+import { closeServer, listen } from '../helpers/listen.ts';
 
 const ca = createDemoCa('adapter test CA');
 const leaf = ca.issue(['localhost', '127.0.0.1']);
 const otherCa = createDemoCa('someone else');
-
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  await new Promise<void>((r) => server.close(() => r()));
-}
 
 function collect(s: NodeJS.ReadableStream & { once: (e: string, f: (...a: unknown[]) => void) => unknown }): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import type { AddressInfo, Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect, createServer, TlsSocket, type TlsServer } from '../../src/node/index.ts';
 import { createDemoCa } from '../../src/cli/demo-ca.ts';
@@ -16,19 +15,10 @@ import { createClientSessionStore } from '../../src/core/client/session-store.ts
 import { nodeCryptoProvider } from '../../src/providers/node/index.ts';
 import type { TlsError } from '../../src/core/errors.ts';
 import { FakeConnection } from '../helpers/node-fake-connection.ts';
+import { closeServer, listen } from '../helpers/listen.ts';
 
 const ca = createDemoCa('conn costs test CA');
 const leaf = ca.issue(['localhost']);
-
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  await new Promise<void>((r) => server.close(() => r()));
-}
 
 test('handshake timeouts share one timer: each stalled socket fails, the earlier deadline first', async () => {
   const accepted: net.Socket[] = [];
