@@ -3,7 +3,7 @@
  * messages, Finished, and our final flight (RFC 8446 §4.3–§4.4).
  */
 import { type Certificate, decodeCertificate, decodeCertificateRequest } from '../codec/certificate.ts';
-import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
+import { encodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { ExtensionType, HandshakeType } from '../codec/codepoints.ts';
 import { decodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
 import { encodeFinished } from '../codec/finished.ts';
@@ -13,7 +13,7 @@ import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
-import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, checkPeerFinished13, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
+import { alwaysAllowedInEncryptedExtensions, certificateVerifyContent, checkPeerCertificateVerify, checkPeerFinished13, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
 import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { CertifiedKey } from './config.ts';
@@ -157,15 +157,7 @@ export class ExpectCertificateVerify implements HandshakeState {
 
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
-    const cv = expectMessage(m, HandshakeType.CertificateVerify, decodeCertificateVerify);
-    const offered = hs.hello.extensions.signatureAlgorithms ?? [];
-    if (!offered.includes(cv.algorithm) || !isTls13HandshakeScheme(cv.algorithm)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `server signed with ${schemeName(cv.algorithm)}, which we did not offer in signature_algorithms`);
-    }
-    const content = certificateVerifyContent('server', hs.transcript.current());
-    hs.transcript.add(m.encoding);
-    hs.peerSignatureScheme = cv.algorithm;
-    const result = hs.config.verifier.verifyTls13Signature(content, hs.peerCertificates[0]!, cv.algorithm, cv.signature.slice());
+    const result = checkPeerCertificateVerify(m, 'server', hs, hs.hello.extensions.signatureAlgorithms ?? [], 'our signature_algorithms', hs.config.verifier);
     return withResult(cx, result, () => new ExpectFinished(hs));
   }
 }

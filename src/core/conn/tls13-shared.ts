@@ -7,6 +7,7 @@ import { Writer } from '../codec/writer.ts';
 import { extensionName } from '../codec/extensions.ts';
 import { TlsProtocolError } from '../errors.ts';
 import { HandshakeType as HT } from '../codec/codepoints.ts';
+import { decodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { decodeFinished } from '../codec/finished.ts';
 import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { verifyFinished } from '../crypto/key-schedule.ts';
@@ -14,6 +15,7 @@ import type { HashAlgorithm } from '../crypto/provider.ts';
 import type { Transcript } from '../crypto/transcript.ts';
 import type { HandshakeContext } from './context.ts';
 import { concatBytes, utf8 } from '../util.ts';
+import type { HandshakeSignatureValid } from '../verify.ts';
 
 /** Encodes one message with a fresh writer and returns bytes the caller owns. */
 export function encodeMessage<T>(encode: (w: Writer, msg: T) => void, msg: T): Uint8Array {
@@ -90,4 +92,32 @@ export function checkPeerFinished13(cx: HandshakeContext, m: HandshakeMessage, h
   }
   transcript.add(m.encoding);
   cx.noteFinished('peer', fin.verifyData);
+}
+
+/** What `checkPeerCertificateVerify` needs of either side's handshake data. */
+export interface PeerSignatureState {
+  readonly transcript: Transcript;
+  readonly peerCertificates: readonly Uint8Array[];
+  peerSignatureScheme: number | null;
+}
+
+/**
+ * RFC 8446 §4.4.3: the peer's CertificateVerify must use a scheme we offered (`offered`, named
+ * by `where` in the error) that TLS 1.3 allows; its signature covers the context string and the
+ * transcript before it, checked with the peer's end-entity key. The message joins the
+ * transcript; `verifier`'s result (possibly a Promise) is returned for `withResult`.
+ * @throws ERR_TLS_PEER_ILLEGAL_PARAMETER for a scheme we did not offer.
+ */
+export function checkPeerCertificateVerify(
+  m: HandshakeMessage, peer: 'client' | 'server', hs: PeerSignatureState, offered: readonly number[], where: string,
+  verifier: { verifyTls13Signature(message: Uint8Array, endEntity: Uint8Array, scheme: number, signature: Uint8Array): HandshakeSignatureValid | Promise<HandshakeSignatureValid> },
+): HandshakeSignatureValid | Promise<HandshakeSignatureValid> {
+  const cv = expectMessage(m, HT.CertificateVerify, decodeCertificateVerify);
+  if (!offered.includes(cv.algorithm) || !isTls13HandshakeScheme(cv.algorithm)) {
+    throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `${peer} signed with ${schemeName(cv.algorithm)}, which ${where} did not offer`);
+  }
+  const content = certificateVerifyContent(peer, hs.transcript.current());
+  hs.transcript.add(m.encoding);
+  hs.peerSignatureScheme = cv.algorithm;
+  return verifier.verifyTls13Signature(content, hs.peerCertificates[0]!, cv.algorithm, cv.signature.slice());
 }

@@ -248,40 +248,58 @@ export class EarlySecret {
   }
 }
 
-/** The Handshake Secret stage: the handshake traffic secrets, then `intoMasterSecret()`. */
-export class HandshakeSecret {
+/**
+ * A stage that owns one secret until the next stage consumes it: Derive-Secret from it, then
+ * zero it; a derivation after that throws ERR_TLS_INTERNAL.
+ */
+class SecretStage {
   readonly hash: HashAlgorithm;
   readonly #secret: Uint8Array;
+  readonly #stage: string;
   #used = false;
 
-  /** Usually made by `EarlySecret.intoHandshakeSecret`; takes ownership of `secret`. */
-  constructor(hash: HashAlgorithm, secret: Uint8Array) {
+  constructor(hash: HashAlgorithm, secret: Uint8Array, stage: string) {
     this.hash = hash;
     this.#secret = secret;
+    this.#stage = stage;
   }
 
-  #get(): Uint8Array {
-    if (this.#used) throw consumed('handshake secret');
-    return this.#secret;
+  /** Derive-Secret(this secret, label, transcriptHash) (RFC 8446 §7.1). */
+  protected derive(label: string, transcriptHash: Uint8Array): Uint8Array {
+    if (this.#used) throw consumed(this.#stage);
+    return deriveSecret(this.hash, this.#secret, label, transcriptHash);
+  }
+
+  /** Zeroes the secret and ends the stage. */
+  protected consume(): void {
+    this.#secret.fill(0);
+    this.#used = true;
+  }
+}
+
+/** The Handshake Secret stage: the handshake traffic secrets, then `intoMasterSecret()`. */
+export class HandshakeSecret extends SecretStage {
+  /** Usually made by `EarlySecret.intoHandshakeSecret`; takes ownership of `secret`. */
+  constructor(hash: HashAlgorithm, secret: Uint8Array) {
+    super(hash, secret, 'handshake secret');
   }
 
   /** client_handshake_traffic_secret = Derive-Secret(., "c hs traffic", ClientHello...ServerHello). */
   clientHandshakeTrafficSecret(helloHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), 'c hs traffic', helloHash);
+    return this.derive('c hs traffic', helloHash);
   }
 
   /** server_handshake_traffic_secret = Derive-Secret(., "s hs traffic", ClientHello...ServerHello). */
   serverHandshakeTrafficSecret(helloHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), 's hs traffic', helloHash);
+    return this.derive('s hs traffic', helloHash);
   }
 
   /** Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0). Zeroes and consumes this stage. */
   intoMasterSecret(): MasterSecret {
-    const derived = deriveSecret(this.hash, this.#get(), 'derived', emptyTranscriptHash(this.hash));
+    const derived = this.derive('derived', emptyTranscriptHash(this.hash));
     const secret = this.hash.hkdfExtract(derived, new Uint8Array(this.hash.outputLength));
     derived.fill(0);
-    this.#secret.fill(0);
-    this.#used = true;
+    this.consume();
     return new MasterSecret(this.hash, secret);
   }
 }
@@ -290,45 +308,34 @@ export class HandshakeSecret {
  * The Master Secret stage: application traffic secrets, exporter and resumption master
  * secrets. Call `wipe()` once the resumption master secret has been derived.
  */
-export class MasterSecret {
-  readonly hash: HashAlgorithm;
-  readonly #secret: Uint8Array;
-  #used = false;
-
+export class MasterSecret extends SecretStage {
   /** Usually made by `HandshakeSecret.intoMasterSecret`; takes ownership of `secret`. */
   constructor(hash: HashAlgorithm, secret: Uint8Array) {
-    this.hash = hash;
-    this.#secret = secret;
-  }
-
-  #get(): Uint8Array {
-    if (this.#used) throw consumed('master secret');
-    return this.#secret;
+    super(hash, secret, 'master secret');
   }
 
   /** client_application_traffic_secret_0 = Derive-Secret(., "c ap traffic", ClientHello...server Finished). */
   clientApplicationTrafficSecret(serverFinishedHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), 'c ap traffic', serverFinishedHash);
+    return this.derive('c ap traffic', serverFinishedHash);
   }
 
   /** server_application_traffic_secret_0 = Derive-Secret(., "s ap traffic", ClientHello...server Finished). */
   serverApplicationTrafficSecret(serverFinishedHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), 's ap traffic', serverFinishedHash);
+    return this.derive('s ap traffic', serverFinishedHash);
   }
 
   /** exporter_master_secret = Derive-Secret(., "exp master", ClientHello...server Finished). */
   exporterMasterSecret(serverFinishedHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), 'exp master', serverFinishedHash);
+    return this.derive('exp master', serverFinishedHash);
   }
 
   /** resumption_master_secret = Derive-Secret(., "res master", ClientHello...client Finished). */
   resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), 'res master', clientFinishedHash);
+    return this.derive('res master', clientFinishedHash);
   }
 
   /** Zeroes the master secret; later calls throw ERR_TLS_INTERNAL. */
   wipe(): void {
-    this.#secret.fill(0);
-    this.#used = true;
+    this.consume();
   }
 }

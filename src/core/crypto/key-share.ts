@@ -3,6 +3,7 @@
  * §7.4.2; RFC 7748 §6.1). Every failure is ERR_TLS_PEER_BAD_KEY_SHARE (illegal_parameter).
  */
 import { TlsProtocolError } from '../errors.ts';
+import type { ActiveKeyExchange, CompletedKeyExchange, KeyExchangeGroup } from './provider.ts';
 
 /** X25519 public values and secrets are 32 bytes (RFC 7748 §6.1). */
 export const X25519_SHARE_LENGTH = 32;
@@ -35,4 +36,30 @@ export function checkUncompressedPoint(group: string, share: Uint8Array, coordin
   const expected = 1 + 2 * coordinateLength;
   if (share.length !== expected) throw badKeyShare(group, `${share.length} bytes, expected ${expected} (uncompressed point)`);
   if (share[0] !== 0x04) throw badKeyShare(group, `point form 0x${share[0]!.toString(16).padStart(2, '0')}, expected 0x04 (uncompressed)`);
+}
+
+/**
+ * A NIST ECDH group (secp256r1, secp384r1) of some provider: `start` makes that provider's
+ * exchange; `startAndComplete` (the server's side) is a started exchange completed at once.
+ */
+export class EcdhGroup implements KeyExchangeGroup {
+  readonly group: number;
+  readonly name: string;
+  readonly usableInTls12 = true;
+  readonly #start: () => ActiveKeyExchange;
+
+  constructor(group: number, name: string, start: () => ActiveKeyExchange) {
+    this.group = group;
+    this.name = name;
+    this.#start = start;
+  }
+
+  start(): ActiveKeyExchange {
+    return this.#start();
+  }
+
+  startAndComplete(peerShare: Uint8Array): CompletedKeyExchange {
+    const kx = this.#start();
+    return { group: this.group, publicShare: kx.publicShare, sharedSecret: kx.complete(peerShare) };
+  }
 }

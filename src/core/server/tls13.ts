@@ -3,7 +3,7 @@
  * (RFC 8446 §4.1.3, §4.3, §4.4), then the client's authentication and Finished.
  */
 import { type Certificate, decodeCertificate, encodeCertificateRequest, emptyCertificateRequestExtensions } from '../codec/certificate.ts';
-import { decodeCertificateVerify, encodeCertificateVerify } from '../codec/certificate-verify.ts';
+import { encodeCertificateVerify } from '../codec/certificate-verify.ts';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../codec/codepoints.ts';
 import { type EncryptedExtensionsExtensions, emptyEncryptedExtensionsExtensions, encodeEncryptedExtensions } from '../codec/encrypted-extensions.ts';
 import { encodeFinished } from '../codec/finished.ts';
@@ -14,7 +14,7 @@ import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import { type HandshakeState, type Step, withResult } from '../conn/state.ts';
 import { Tls13Traffic } from '../conn/tls13-traffic.ts';
-import { certificateVerifyContent, checkPeerFinished13, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited, schemeName } from '../conn/tls13-shared.ts';
+import { certificateVerifyContent, checkPeerCertificateVerify, checkPeerFinished13, encodeMessage, isTls13HandshakeScheme, rejectUnsolicited } from '../conn/tls13-shared.ts';
 import { fromUtf8 } from '../util.ts';
 import { chooseCompressor, decompressPeerCertificate, encodeOwnCertificate } from '../compression.ts';
 import type { ServerHandshakeData } from './handshake-data.ts';
@@ -224,15 +224,7 @@ export class ExpectClientCertificateVerify implements HandshakeState {
   handle(cx: HandshakeContext, m: HandshakeMessage): Step {
     const hs = this.hs;
     const verifier = hs.config.clientVerifier!;
-    const cv = expectMessage(m, HandshakeType.CertificateVerify, decodeCertificateVerify);
-    const offered = verifier.supportedSchemes().filter(isTls13HandshakeScheme);
-    if (!offered.includes(cv.algorithm)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `client signed with ${schemeName(cv.algorithm)}, which our CertificateRequest did not offer`);
-    }
-    const content = certificateVerifyContent('client', hs.transcript.current());
-    hs.transcript.add(m.encoding);
-    hs.peerSignatureScheme = cv.algorithm;
-    const result = verifier.verifyTls13Signature(content, hs.peerCertificates[0]!, cv.algorithm, cv.signature.slice());
+    const result = checkPeerCertificateVerify(m, 'client', hs, verifier.supportedSchemes(), 'our CertificateRequest', verifier);
     return withResult(cx, result, () => new ExpectClientFinished(hs));
   }
 }

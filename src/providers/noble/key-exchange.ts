@@ -8,7 +8,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { NamedGroup } from '../../core/codec/codepoints.ts';
 import type { ActiveKeyExchange, CompletedKeyExchange, KeyExchangeGroup } from '../../core/crypto/provider.ts';
 import { TlsError } from '../../core/errors.ts';
-import { badKeyShare, checkUncompressedPoint, checkX25519Secret, checkX25519Share, X25519_SHARE_LENGTH } from '../../core/crypto/key-share.ts';
+import { badKeyShare, checkUncompressedPoint, EcdhGroup, checkX25519Secret, checkX25519Share, X25519_SHARE_LENGTH } from '../../core/crypto/key-share.ts';
 import { randomBytes } from './random.ts';
 
 // ---------------------------------------------------------------- X25519
@@ -99,33 +99,13 @@ export class NobleEcdhExchange implements ActiveKeyExchange {
   }
 }
 
-class EcdhGroup implements KeyExchangeGroup {
-  readonly group: number;
-  readonly name: string;
-  readonly usableInTls12 = true;
-  readonly curve: NistCurve;
-  readonly coordinateLength: number;
-  constructor(group: number, name: string, curve: NistCurve, coordinateLength: number) {
-    this.group = group;
-    this.name = name;
-    this.curve = curve;
-    this.coordinateLength = coordinateLength;
-  }
-  start(): ActiveKeyExchange {
-    return new NobleEcdhExchange(this.group, this.name, this.curve, this.coordinateLength, null);
-  }
-  startAndComplete(peerShare: Uint8Array): CompletedKeyExchange {
-    const kx = this.start();
-    return { group: this.group, publicShare: kx.publicShare, sharedSecret: kx.complete(peerShare) };
-  }
-}
 
 /** X25519 (RFC 7748), pure TypeScript. */
 export const x25519: KeyExchangeGroup = new X25519Group();
 /** secp256r1 / P-256 with uncompressed points, pure TypeScript. */
-export const secp256r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp256r1, 'secp256r1', p256, 32);
+export const secp256r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp256r1, 'secp256r1', () => new NobleEcdhExchange(NamedGroup.Secp256r1, 'secp256r1', p256, 32, null));
 /** secp384r1 / P-384 with uncompressed points, pure TypeScript. */
-export const secp384r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp384r1, 'secp384r1', p384, 48);
+export const secp384r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp384r1, 'secp384r1', () => new NobleEcdhExchange(NamedGroup.Secp384r1, 'secp384r1', p384, 48, null));
 
 /**
  * An exchange with a given private key (test traces such as RFC 8448): a raw 32-byte X25519

@@ -7,7 +7,7 @@ import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateK
 import { NamedGroup } from '../../core/codec/codepoints.ts';
 import type { ActiveKeyExchange, CompletedKeyExchange, KeyExchangeGroup } from '../../core/crypto/provider.ts';
 import { TlsError } from '../../core/errors.ts';
-import { badKeyShare, checkUncompressedPoint, checkX25519Secret, checkX25519Share, X25519_SHARE_LENGTH } from '../../core/crypto/key-share.ts';
+import { badKeyShare, checkUncompressedPoint, EcdhGroup, checkX25519Secret, checkX25519Share, X25519_SHARE_LENGTH } from '../../core/crypto/key-share.ts';
 
 function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -107,33 +107,13 @@ export class EcdhExchange implements ActiveKeyExchange {
   }
 }
 
-class EcdhGroup implements KeyExchangeGroup {
-  readonly group: number;
-  readonly name: string;
-  readonly usableInTls12 = true;
-  readonly curve: string;
-  readonly coordinateLength: number;
-  constructor(group: number, name: string, curve: string, coordinateLength: number) {
-    this.group = group;
-    this.name = name;
-    this.curve = curve;
-    this.coordinateLength = coordinateLength;
-  }
-  start(): ActiveKeyExchange {
-    return new EcdhExchange(this.group, this.name, this.curve, this.coordinateLength, null);
-  }
-  startAndComplete(peerShare: Uint8Array): CompletedKeyExchange {
-    const kx = this.start();
-    return { group: this.group, publicShare: kx.publicShare, sharedSecret: kx.complete(peerShare) };
-  }
-}
 
 /** X25519 (RFC 7748). Not available in FIPS mode. */
 export const x25519: KeyExchangeGroup = new X25519Group();
 /** secp256r1 / P-256 with uncompressed points. */
-export const secp256r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp256r1, 'secp256r1', 'prime256v1', 32);
+export const secp256r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp256r1, 'secp256r1', () => new EcdhExchange(NamedGroup.Secp256r1, 'secp256r1', 'prime256v1', 32, null));
 /** secp384r1 / P-384 with uncompressed points. */
-export const secp384r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp384r1, 'secp384r1', 'secp384r1', 48);
+export const secp384r1: KeyExchangeGroup = new EcdhGroup(NamedGroup.Secp384r1, 'secp384r1', () => new EcdhExchange(NamedGroup.Secp384r1, 'secp384r1', 'secp384r1', 48, null));
 
 /** A NIST-curve exchange with a given private key (test traces). */
 export function ecdhExchangeFromPrivateKey(group: number, privateKey: Uint8Array): ActiveKeyExchange {
