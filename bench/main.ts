@@ -139,10 +139,16 @@ interface Counts {
   readonly bulkBytes: number;
   readonly idleConnections: number;
   readonly memHandshakes: number;
+  /**
+   * Handshakes each process does before the measured repetitions, after the cold measurement:
+   * V8 keeps optimising typetls' once-per-handshake functions for the first ~1,500 handshakes
+   * of a process (BENCHMARKS.md, "JIT warm-up"), and a long-running server is past that.
+   */
+  readonly jitWarmup: number;
 }
 
-const FULL: Counts = { hsSerial: 200, hsParallel: 400, bulkBytes: 64 << 20, idleConnections: 1000, memHandshakes: 200 };
-const QUICK: Counts = { hsSerial: 16, hsParallel: 32, bulkBytes: 4 << 20, idleConnections: 100, memHandshakes: 16 };
+const FULL: Counts = { hsSerial: 200, hsParallel: 400, bulkBytes: 64 << 20, idleConnections: 1000, memHandshakes: 200, jitWarmup: 2000 };
+const QUICK: Counts = { hsSerial: 16, hsParallel: 32, bulkBytes: 4 << 20, idleConnections: 100, memHandshakes: 16, jitWarmup: 0 };
 
 interface Ctx {
   readonly certs: BenchCerts;
@@ -157,9 +163,14 @@ interface MetricSpec {
   readonly better: Better;
 }
 
-/** One stack's running processes for a scenario; `rep()` measures one repetition. */
+/**
+ * One stack's running processes for a scenario; `rep()` measures one repetition. `warmUp()`, when
+ * present, replaces the discarded first repetition and may yield figures of its own (measured
+ * once, e.g. the cold start).
+ */
 interface Runner {
   rep(): Promise<Map<string, number>>;
+  warmUp?(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -207,6 +218,11 @@ const HS_METRICS_SERIAL: readonly MetricSpec[] = [
   { metric: 'latency p99', unit: 'ms', better: 'lower' },
 ];
 const HS_METRICS_PARALLEL = HS_METRICS_SERIAL.slice(0, 3);
+/** Measured once per process, before the JIT warm-up: what a fresh process pays. */
+const HS_METRICS_COLD: readonly MetricSpec[] = [
+  { metric: 'server CPU per handshake, cold process', unit: 'µs', better: 'lower' },
+  { metric: 'client CPU per handshake, cold process', unit: 'µs', better: 'lower' },
+];
 
 const SUITES: Readonly<Record<string, string>> = {
   aes128: 'TLS_AES_128_GCM_SHA256',
@@ -239,30 +255,46 @@ function handshakeScenario(spec: HandshakeSpec): Scenario {
   const { name } = spec;
   const c1 = `${name}-c1`, c16 = `${name}-c16`;
   const resume = spec.resumption !== 'none';
+  const serial = [...HS_METRICS_SERIAL, ...HS_METRICS_COLD];
   return {
     name,
-    subs: spec.parallel ? { [c1]: HS_METRICS_SERIAL, [c16]: HS_METRICS_PARALLEL } : { [c1]: HS_METRICS_SERIAL },
+    subs: spec.parallel ? { [c1]: serial, [c16]: HS_METRICS_PARALLEL } : { [c1]: serial },
     freshPerRep: false,
     async start(impl, subs, ctx) {
       const params: TlsParams = { impl, certs: ctx.certs, certKind: spec.kind, suite: spec.suite, bulkBytes: 0, version: spec.version, resumption: spec.resumption };
       const { server, client } = await startPair(ctx, name, params, 'hello', false);
+      /** `n` handshakes, `concurrency` in flight; CPU of each side over them. */
+      const measure = async (n: number, concurrency: number): Promise<{ c: WorkResult; s: WorkResult }> => {
+        if (resume) {
+          // TLS 1.3 tickets are used once and resumed handshakes bring none (protocol.ts):
+          // one per measured connection. A TLS 1.2 session is offered again and again.
+          // One more for checkResumption (tickets that arrive late are counted there).
+          await server.request({ cmd: 'tickets', issue: true });
+          await client.request({ cmd: 'prime', sessions: spec.resumption === 'tls13-psk' ? n + 1 : 1 });
+          await server.request({ cmd: 'tickets', issue: false });
+          await client.request({ cmd: 'checkResumption' });
+        }
+        await server.request({ cmd: 'mark', gc: false });
+        const c = await client.request({ cmd: 'handshakes', n, concurrency, resume });
+        const s = await server.request({ cmd: 'mark', gc: false });
+        return { c, s };
+      };
       return {
+        async warmUp() {
+          const out = new Map<string, number>();
+          const n = ctx.counts.hsSerial;
+          const { c, s } = await measure(n, 1);
+          out.set(key(c1, 'server CPU per handshake, cold process'), s.cpuUs / n);
+          out.set(key(c1, 'client CPU per handshake, cold process'), c.cpuUs / n);
+          // In chunks: the client keeps at most MAX_SESSIONS sessions to resume.
+          for (let left = ctx.counts.jitWarmup; left > 0; left -= 1000) await measure(Math.min(left, 1000), 16);
+          return out;
+        },
         async rep() {
           const out = new Map<string, number>();
           for (const [sub, n, conc] of [[c1, ctx.counts.hsSerial, 1], [c16, ctx.counts.hsParallel, 16]] as const) {
             if (!subs.includes(sub)) continue;
-            if (resume) {
-              // TLS 1.3 tickets are used once and resumed handshakes bring none (protocol.ts):
-              // one per measured connection. A TLS 1.2 session is offered again and again.
-              // One more for checkResumption (tickets that arrive late are counted there).
-              await server.request({ cmd: 'tickets', issue: true });
-              await client.request({ cmd: 'prime', sessions: spec.resumption === 'tls13-psk' ? n + 1 : 1 });
-              await server.request({ cmd: 'tickets', issue: false });
-              await client.request({ cmd: 'checkResumption' });
-            }
-            await server.request({ cmd: 'mark', gc: false });
-            const c = await client.request({ cmd: 'handshakes', n, concurrency: conc, resume });
-            const s = await server.request({ cmd: 'mark', gc: false });
+            const { c, s } = await measure(n, conc);
             out.set(key(sub, 'handshakes/s'), n / (c.wallMs / 1000));
             out.set(key(sub, 'server CPU per handshake'), s.cpuUs / n);
             out.set(key(sub, 'client CPU per handshake'), c.cpuUs / n);
@@ -297,6 +329,10 @@ function mlkemHandshakeScenario(): Scenario {
       const params: TlsParams = { impl: 'typetls', certs: ctx.certs, certKind: 'ecdsa', suite: SUITES['aes128']!, bulkBytes: 0, group };
       const { server, client } = await startPair(ctx, `${name}-${group}`, params, 'hello', false);
       return {
+        async warmUp() {
+          await client.request({ cmd: 'handshakes', n: ctx.counts.jitWarmup, concurrency: 16 });
+          return new Map();
+        },
         async rep() {
           await server.request({ cmd: 'mark', gc: false });
           const n = ctx.counts.hsSerial;
@@ -406,6 +442,17 @@ const inMemoryScenario: Scenario = {
     const w = new Worker({ role: 'inproc', params }, { gc: false, cpuProfDir: profDir(ctx, 'in-memory', impl, 'inproc') });
     await w.ports.catch(async (e: unknown) => { await w.close(); throw e; });
     return {
+      async warmUp() {
+        // The JIT warm-up of the handshake scenarios, then one discarded repetition (bulk).
+        if (subs.includes('in-memory-handshake-ecdsa')) await w.request({ cmd: 'memHandshakes', n: ctx.counts.jitWarmup });
+        if (subs.includes('in-memory-resumption-psk')) {
+          // In chunks as small as the measured ones: the stacks keep a bounded number of tickets.
+          const chunk = ctx.counts.memHandshakes;
+          for (let left = ctx.counts.jitWarmup; left > 0; left -= chunk) await w.request({ cmd: 'memHandshakes', n: Math.min(left, chunk), resume: true });
+        }
+        if (subs.includes('in-memory-bulk-aes128')) await w.request({ cmd: 'memBulk' });
+        return new Map();
+      },
       async rep() {
         const out = new Map<string, number>();
         if (subs.includes('in-memory-handshake-ecdsa')) {
@@ -475,7 +522,11 @@ async function runScenario(s: Scenario, subs: readonly string[], ctx: Ctx, reps:
   };
   let runners = await startBoth();
   try {
-    for (const impl of IMPLS) await runners.get(impl)!.rep(); // warm-up, discarded
+    for (const impl of IMPLS) {
+      const r = runners.get(impl)!;
+      if (r.warmUp !== undefined) record(impl, await r.warmUp());
+      else await r.rep(); // warm-up, discarded
+    }
     for (let i = 0; i < reps; i++) {
       // A B B A ...: neither stack always runs first.
       const order = i % 2 === 0 ? IMPLS : [...IMPLS].reverse();

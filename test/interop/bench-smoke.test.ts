@@ -46,6 +46,24 @@ test('bench --quick --filter resumption-tls13-psk-c1 primes tickets and every me
   assert.match(line!.split('|').map((c) => c.trim())[5]!, /^\d+\.\d\d$/, 'a ratio cell');
 });
 
+test('bench/cpu-split.ts splits one side\'s CPU into buckets that add up to the whole', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'server', '--warmup', '3', '--n', '12'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `cpu-split exited with ${String(r.status)}: ${r.stderr}`);
+  const [nodePart, ourPart] = r.stdout.split(/^ {2}typetls /m);
+  assert.notEqual(ourPart, undefined, `no typetls section in:\n${r.stdout}`);
+  assert.match(nodePart!, /node:tls +\d+ µs per connection/, 'node:tls measured on the same side');
+  assert.match(nodePart!, /bare TCP, same flights, no TLS: +\d+ µs/, 'the bare TCP baseline');
+  const buckets = [...ourPart!.matchAll(/^ {4}(\S.*?) +(\d+) µs +([\d.]+) %$/gm)];
+  const names = buckets.map((m) => m[1]);
+  assert.ok(names.includes('node:crypto'), `a node:crypto bucket among ${names.join(', ')}`);
+  assert.ok(names.includes('typetls engine JS'), `an engine bucket among ${names.join(', ')}`);
+  const percent = buckets.reduce((a, m) => a + Number(m[3]), 0);
+  assert.ok(Math.abs(percent - 100) < 1, `shares add up to 100 %, saw ${percent}`);
+});
+
 test('bench rejects unknown options', () => {
   assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
   assert.throws(() => parseArgs(['--reps', '0']), /--reps expects/);

@@ -1,0 +1,427 @@
+/**
+ * Where one side's CPU goes per handshake over real sockets (issue 5, item 3: "show, with
+ * profiles, which part of the remaining cost sits inside node:crypto").
+ *
+ *   node --import tsx bench/cpu-split.ts [server|client] [--mode full|resume13] [--n 1500] [--kind ecdsa] [--detail] [--save PREFIX] [--warmup 2000]
+ *
+ * The measured side is typetls in this process, profiled by V8's sampling profiler (through
+ * node:inspector) over the measured window only; the peer is node:tls in a child process.
+ * Every sample is put in one bucket by its stack (first rule that matches):
+ *   - `node:crypto`: any frame in Node's crypto module (includes the OpenSSL work it calls);
+ *   - `typetls engine JS`: the sample's own frame is in src/core, src/webpki or src/providers;
+ *   - `typetls adapter JS`: the sample's own frame is in src/node (the TlsSocket, server, connect);
+ *   - `node streams/net, for typetls`: Node's stream/net/event code called from src/node;
+ *   - `node net (accept, sockets, timers)`: other Node library code;
+ *   - `GC`, and `native/other` ((program), syscalls without a JS caller).
+ * The profiler costs CPU itself and inflates JS against native code: the CPU per handshake comes
+ * from a second, unprofiled window (`process.cpuUsage`), and each bucket's µs is its profile
+ * share of that figure; `--detail` lists the top functions of each bucket; `--save PREFIX`
+ * writes the profile (PREFIX-side-mode.cpuprofile, for Chrome DevTools).
+ * For comparison, the same run measures node:tls on the same side (in a child process, no
+ * profiler) and a bare TCP exchange of the same shape (plain net, no TLS).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { createConnection, createServer as createNetServer, type Server } from 'node:net';
+import process from 'node:process';
+import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { createClientSessionStore } from '../src/core/client/session-store.ts';
+import { createTicketer } from '../src/core/server/ticketer.ts';
+import { connect, createClientConnectConfig, createServer, type TlsSocket } from '../src/node/index.ts';
+import { nodeCryptoProvider } from '../src/providers/node/index.ts';
+import { generateCerts, type BenchCerts, type CertKind } from './certs.ts';
+
+// ---- child process: the node:tls peer (or the bare TCP peer, or node:tls on the measured side) ----
+
+interface PeerInit {
+  readonly role: 'tls-server' | 'tls-client' | 'net-server' | 'net-client';
+  readonly certs: BenchCerts;
+  readonly kind: CertKind;
+  readonly mode: Mode;
+  readonly port: number;
+  readonly n: number;
+  readonly warmup: number;
+}
+
+type Mode = 'full' | 'resume13';
+
+/**
+ * Connections before each measured window: V8 keeps optimising typetls' once-per-handshake
+ * functions for the first ~1,500 handshakes of a process (BENCHMARKS.md, "JIT warm-up").
+ */
+const DEFAULT_WARMUP = 2000;
+/** This process's warm-up count (`--warmup N`; peers get the parent's). */
+let warmup = DEFAULT_WARMUP;
+
+/** Server side of a connection as the bench does it: send one byte once secure, then end. */
+function serveOne(s: Duplex): void {
+  s.on('error', ignore);
+  s.on('data', ignore);
+  s.end('x');
+}
+
+const ignore = (): void => {};
+
+/** Runs `n` + `warmup` connections one at a time; `open` returns a socket that closes when done. */
+async function sequential(n: number, open: (i: number) => Duplex, measured: (started: boolean) => void): Promise<void> {
+  for (let i = 0; i < n + warmup; i++) {
+    if (i === warmup) measured(true);
+    await new Promise<void>((resolve) => {
+      const s = open(i);
+      s.on('error', ignore);
+      s.on('data', ignore);
+      s.on('close', () => resolve());
+    });
+  }
+  measured(false);
+}
+
+/** The child's part: a peer that serves or connects until told to stop. */
+async function runPeer(init: PeerInit): Promise<void> {
+  warmup = init.warmup;
+  const id = init.certs.servers[init.kind];
+  const send = (m: unknown): void => void process.send?.(m);
+  if (init.role === 'tls-server' || init.role === 'net-server') {
+    let cpu0 = process.cpuUsage();
+    let count = 0;
+    const onConn = (s: Duplex): void => {
+      count++;
+      if (count === warmup) cpu0 = process.cpuUsage();
+      serveOne(s);
+    };
+    const srv = init.role === 'tls-server'
+      ? tls.createServer({ cert: id.chainPem, key: id.keyPem, minVersion: 'TLSv1.3' }, onConn)
+      : createNetServer((s) => {
+        // The same shape as a TLS 1.3 handshake: read the "ClientHello", answer a flight,
+        // read the "Finished", send one byte and end.
+        let reads = 0;
+        s.on('data', () => {
+          reads++;
+          if (reads === 1) s.write(FLIGHT);
+          else if (reads === 2) onConn(s);
+        });
+        s.on('error', ignore);
+      });
+    srv.listen(0, '127.0.0.1', () => send({ port: (srv.address() as { port: number }).port }));
+    process.on('message', (m: { stop?: boolean }) => {
+      if (m.stop === true) {
+        const d = process.cpuUsage(cpu0);
+        send({ cpuPerConn: (d.user + d.system) / Math.max(1, count - warmup) });
+        process.exit(0);
+      }
+    });
+    return;
+  }
+  // Clients: node:tls (the peer of a measured typetls server, or node:tls measured as a client).
+  let session: Buffer | undefined;
+  let cpu0 = process.cpuUsage();
+  let cpuPerConn = 0;
+  const open = (i: number): Duplex => {
+    if (init.role === 'net-client') {
+      const s = createConnection(init.port, '127.0.0.1', () => s.write(HELLO));
+      let reads = 0;
+      s.on('data', () => {
+        reads++;
+        if (reads === 1) s.write(FINISHED);
+      });
+      s.on('end', () => s.end());
+      return s;
+    }
+    const resume = init.mode === 'resume13' && i > 0 && session !== undefined;
+    const s = tls.connect({ host: '127.0.0.1', port: init.port, servername: 'localhost', ca: init.certs.caPem, minVersion: 'TLSv1.3', ...(resume ? { session } : {}) });
+    if (init.mode === 'resume13') s.once('session', (b: Buffer) => { session ??= b; });
+    s.on('end', () => s.end());
+    return s;
+  };
+  await sequential(init.n, open, (started) => {
+    if (started) cpu0 = process.cpuUsage();
+    else {
+      const d = process.cpuUsage(cpu0);
+      cpuPerConn = (d.user + d.system) / init.n;
+    }
+  });
+  send({ cpuPerConn });
+  process.exit(0);
+}
+
+// Sizes of a TLS 1.3 ECDSA handshake's flights on the wire (measured with the bench's
+// certificates), for the bare TCP comparison.
+const HELLO = Buffer.alloc(250);
+const FLIGHT = Buffer.alloc(1100);
+const FINISHED = Buffer.alloc(80);
+
+// ---- parent: the measured typetls side ----
+
+interface Bucket { name: string; us: number }
+
+function startPeer(init: Omit<PeerInit, 'warmup'>): { child: ChildProcess; message: <T>() => Promise<T> } {
+  const child = fork(new URL(import.meta.url).pathname, ['--peer'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ ...init, warmup });
+  const queue: unknown[] = [];
+  const waiters: Array<(m: unknown) => void> = [];
+  child.on('message', (m) => {
+    const w = waiters.shift();
+    if (w !== undefined) w(m);
+    else queue.push(m);
+  });
+  const message = <T>(): Promise<T> => new Promise<T>((resolve, reject) => {
+    if (queue.length > 0) {
+      resolve(queue.shift() as T);
+      return;
+    }
+    waiters.push((m) => resolve(m as T));
+    child.once('exit', (code) => reject(new Error(`peer exited (${String(code)}) before answering`)));
+  });
+  return { child, message };
+}
+
+function post<T>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    session.post(method, params ?? {}, (err, result) => (err !== null ? reject(err) : resolve(result as T)));
+  });
+}
+
+interface CpuProfileNode { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
+interface CpuProfile { nodes: CpuProfileNode[]; samples: number[]; timeDeltas: number[] }
+
+/** Sorts every non-idle sample into a bucket (see the file comment); µs of profile time per bucket. */
+function buckets(profile: CpuProfile, detail: Map<string, Map<string, number>> | null = null): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, string | null>();
+  const classify = (id: number): string | null => {
+    const node = byId.get(id)!;
+    const { functionName, url } = node.callFrame;
+    if (functionName === '(idle)') return null;
+    if (functionName === '(garbage collector)') return 'GC';
+    let inCrypto = false, fromAdapter = false, inNodeTls = false;
+    for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
+      const u = byId.get(p)!.callFrame.url;
+      if (u.includes('internal/crypto') || u === 'node:crypto') inCrypto = true;
+      if (u.includes('/src/node/')) fromAdapter = true;
+      if (u.includes('_tls_') || u.includes('internal/tls/')) inNodeTls = true;
+      if (u === 'node:inspector') return null; // the profiler's own start call
+    }
+    if (inCrypto) return 'node:crypto';
+    if (inNodeTls) return 'node:tls JS (+ OpenSSL under it)';
+    if (/\/src\/(core|webpki|providers)\//.test(url)) return 'typetls engine JS';
+    if (url.includes('/src/node/')) return 'typetls adapter JS';
+    if (url.startsWith('node:') || url === '') {
+      if (fromAdapter) return 'node streams/net, for typetls';
+      return url === '' && functionName === '(program)' ? 'no JS on the stack (libuv; for node:tls, OpenSSL)' : 'node net (accept, sockets, timers)';
+    }
+    return 'other JS (loader, bench)';
+  };
+  const out = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    let b = memo.get(id);
+    if (b === undefined) {
+      b = classify(id);
+      memo.set(id, b);
+    }
+    if (b === null) continue;
+    const dt = profile.timeDeltas[i] ?? 0;
+    out.set(b, (out.get(b) ?? 0) + dt);
+    if (detail !== null) {
+      const cf = byId.get(id)!.callFrame;
+      const fn = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}`;
+      let m = detail.get(b);
+      if (m === undefined) detail.set(b, m = new Map());
+      m.set(fn, (m.get(fn) ?? 0) + dt);
+    }
+  }
+  return out;
+}
+
+interface SideRun {
+  readonly cpuPerConn: number;
+  /** Profile µs per bucket, and per function in each bucket; null when not profiled. */
+  readonly profile: { buckets: Map<string, number>; detail: Map<string, Map<string, number>> } | null;
+  readonly resumed: number;
+}
+
+type Impl = 'typetls' | 'node:tls';
+
+/** A server of `impl` for the measured side, calling `onSecure` per established connection. */
+function measuredServer(impl: Impl, mode: Mode, id: BenchCerts['servers'][CertKind], onSecure: (s: Duplex, resumed: boolean) => void): Server {
+  if (impl === 'node:tls') {
+    // node:tls issues two TLS 1.3 tickets after a full handshake and none after a resumed one.
+    return tls.createServer({ cert: id.chainPem, key: id.keyPem, minVersion: 'TLSv1.3' }, (s) => onSecure(s, s.isSessionReused()));
+  }
+  const ticketer = mode === 'resume13' ? createTicketer({ provider: nodeCryptoProvider }) : null;
+  const srv = createServer({
+    cert: id.chainPem, key: id.keyPem, minVersion: 'TLSv1.3', keyLog: null, certificateCompression: 'none',
+    ...(ticketer !== null ? { ticketer, ticketsToSend: 2, ticketsAfterResumption: 0 } : {}),
+  });
+  srv.on('secureConnection', (s: TlsSocket) => onSecure(s, s.negotiated?.resumed === true));
+  return srv;
+}
+
+/** A client opener of `impl` (each call one connection) and its resumption test. */
+function measuredClient(impl: Impl, mode: Mode, certs: BenchCerts, port: number): { open: () => Duplex; resumed: (s: Duplex) => boolean } {
+  if (impl === 'node:tls') {
+    // The latest ticket, as an application that keeps one session per server would.
+    let session: Buffer | undefined;
+    return {
+      open() {
+        const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.caPem, minVersion: 'TLSv1.3', ...(mode === 'resume13' && session !== undefined ? { session } : {}) });
+        if (mode === 'resume13') s.on('session', (b: Buffer) => { session = b; });
+        return s;
+      },
+      resumed: (s) => (s as tls.TLSSocket).isSessionReused(),
+    };
+  }
+  const store = createClientSessionStore({ maxTicketsPerServer: 4 });
+  const config = createClientConnectConfig({ ca: certs.caPem, minVersion: 'TLSv1.3', keyLog: null, certificateCompression: 'none', ...(mode === 'resume13' ? { sessionStore: store } : {}) });
+  return {
+    open: () => connect({ host: '127.0.0.1', port, servername: 'localhost', config }),
+    resumed: (s) => (s as TlsSocket).negotiated?.resumed === true,
+  };
+}
+
+/** One measured window of `impl` on `side` in this process; with `profiling`, under the sampling profiler. */
+async function measureSide(impl: Impl, side: 'server' | 'client', mode: Mode, n: number, kind: CertKind, certs: BenchCerts, profiling: boolean, saveTo: string | null = null): Promise<SideRun> {
+  const session = profiling ? new Session() : null;
+  if (session !== null) {
+    session.connect();
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
+  }
+  let cpu0 = process.cpuUsage();
+  let cpuPerConn = 0;
+  let resumed = 0;
+  const start = async (): Promise<void> => {
+    cpu0 = process.cpuUsage();
+    if (session !== null) await post(session, 'Profiler.start');
+  };
+  let profile: CpuProfile | null = null;
+  const stop = async (count: number): Promise<void> => {
+    const d = process.cpuUsage(cpu0);
+    cpuPerConn = (d.user + d.system) / count;
+    if (session !== null) profile = (await post<{ profile: CpuProfile }>(session, 'Profiler.stop')).profile;
+  };
+  if (side === 'server') {
+    let count = 0;
+    let started: Promise<void> | null = null;
+    let done: () => void = ignore;
+    const finished = new Promise<void>((resolve) => { done = resolve; });
+    const srv = measuredServer(impl, mode, certs.servers[kind], (s, wasResumed) => {
+      count++;
+      if (count === warmup + 1) started = start();
+      if (count > warmup && wasResumed) resumed++;
+      if (count === warmup + n) s.on('close', done);
+      serveOne(s);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const peer = startPeer({ role: 'tls-client', certs, kind, mode, port: (srv.address() as { port: number }).port, n });
+    await finished;
+    await started;
+    await stop(n);
+    await peer.message();
+    srv.close();
+  } else {
+    const peer = startPeer({ role: 'tls-server', certs, kind, mode, port: 0, n });
+    const { port } = await peer.message<{ port: number }>();
+    const client = measuredClient(impl, mode, certs, port);
+    let measuring = false;
+    await sequential(n, () => {
+      const s = client.open();
+      s.once('secureConnect', () => {
+        if (measuring && client.resumed(s)) resumed++;
+      });
+      s.on('end', () => s.end());
+      return s;
+    }, (begin) => {
+      measuring = begin;
+      if (begin) void start();
+    });
+    await stop(n);
+    peer.child.send({ stop: true });
+    await peer.message();
+  }
+  if (session === null || profile === null) return { cpuPerConn, profile: null, resumed };
+  session.disconnect();
+  if (saveTo !== null) writeFileSync(saveTo, JSON.stringify(profile));
+  const detail = new Map<string, Map<string, number>>();
+  return { cpuPerConn, profile: { buckets: buckets(profile, detail), detail }, resumed };
+}
+
+/** Profile shares scaled to `cpuPerConn` (an unprofiled window's CPU per connection). */
+function scaled(raw: Map<string, number>, cpuPerConn: number): Bucket[] {
+  const total = [...raw.values()].reduce((a, b) => a + b, 0);
+  return [...raw].map(([name, t]) => ({ name, us: (t / total) * cpuPerConn })).sort((a, b) => b.us - a.us);
+}
+
+/** CPU per connection of a child process on `side`, node:tls (`tls`) or bare TCP (`net`). */
+async function measureChild(kind: 'tls' | 'net', side: 'server' | 'client', mode: Mode, n: number, certKind: CertKind, certs: BenchCerts): Promise<number> {
+  const serverRole = kind === 'tls' ? 'tls-server' : 'net-server';
+  const clientRole = kind === 'tls' ? 'tls-client' : 'net-client';
+  const server = startPeer({ role: serverRole, certs, kind: certKind, mode, port: 0, n });
+  const { port } = await server.message<{ port: number }>();
+  const client = startPeer({ role: clientRole, certs, kind: certKind, mode, port, n });
+  const c = await client.message<{ cpuPerConn: number }>();
+  server.child.send({ stop: true });
+  const s = await server.message<{ cpuPerConn: number }>();
+  return side === 'server' ? s.cpuPerConn : c.cpuPerConn;
+}
+
+function printSplit(label: string, run: SideRun, prof: SideRun, detailed: boolean): void {
+  const p = prof.profile!;
+  const total = [...p.buckets.values()].reduce((a, b) => a + b, 0);
+  console.log(`  ${label.padEnd(34)} ${run.cpuPerConn.toFixed(0).padStart(6)} µs per connection, split by profile:`);
+  for (const b of scaled(p.buckets, run.cpuPerConn)) {
+    console.log(`    ${b.name.padEnd(48)} ${b.us.toFixed(0).padStart(6)} µs  ${((b.us / run.cpuPerConn) * 100).toFixed(1).padStart(5)} %`);
+    if (!detailed) continue;
+    const fns = [...(p.detail.get(b.name) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1]).slice(0, 8);
+    for (const [fn, us] of fns) console.log(`        ${((us / total) * run.cpuPerConn).toFixed(1).padStart(7)} µs  ${fn}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opt = (name: string, fallback: string): string => {
+    const i = argv.indexOf(name);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
+  };
+  const sides = argv[0] === 'server' || argv[0] === 'client' ? [argv[0]] as const : ['server', 'client'] as const;
+  const mode = opt('--mode', 'full') as Mode;
+  if (mode !== 'full' && mode !== 'resume13') throw new Error(`--mode expects full or resume13, saw ${mode}`);
+  const n = Number(opt('--n', '1500'));
+  const kind = opt('--kind', 'ecdsa') as CertKind;
+  const detailed = argv.includes('--detail');
+  const save = opt('--save', '');
+  warmup = Number(opt('--warmup', String(DEFAULT_WARMUP)));
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup expects a count, saw ${opt('--warmup', '')}`);
+  const { certs, cleanup } = generateCerts();
+  try {
+    for (const side of sides) {
+      const bare = await measureChild('net', side, mode, n, kind, certs);
+      // Unprofiled windows first (the CPU figures), then profiled ones (the shares), A B A B.
+      const nodeRun = await measureSide('node:tls', side, mode, n, kind, certs, false);
+      const ourRun = await measureSide('typetls', side, mode, n, kind, certs, false);
+      const nodeProf = await measureSide('node:tls', side, mode, n, kind, certs, true, save === '' ? null : `${save}-node-${side}-${mode}.cpuprofile`);
+      const ourProf = await measureSide('typetls', side, mode, n, kind, certs, true, save === '' ? null : `${save}-typetls-${side}-${mode}.cpuprofile`);
+      console.log(`\n${side}, TLS 1.3 ${mode === 'full' ? 'full' : 'resumed (PSK + X25519)'} handshakes, ${kind} certificate, ${n} connections one at a time`);
+      if (mode === 'resume13') console.log(`  resumed: typetls ${ourRun.resumed}/${n}, node:tls ${nodeRun.resumed}/${n} of the measured handshakes`);
+      console.log(`  bare TCP, same flights, no TLS:     ${bare.toFixed(0).padStart(6)} µs per connection`);
+      printSplit('node:tls', nodeRun, nodeProf, detailed);
+      printSplit(`typetls (${(ourRun.cpuPerConn / nodeRun.cpuPerConn).toFixed(2)}x node:tls)`, ourRun, ourProf, detailed);
+    }
+  } finally {
+    cleanup();
+  }
+}
+
+if (process.argv.includes('--peer')) {
+  process.once('message', (init: PeerInit) => void runPeer(init));
+} else {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
+
