@@ -14,18 +14,23 @@ import { bytesEqual } from './der.ts';
 /** Entries kept per cache; the least recently used goes first. */
 const DEFAULT_MAX_ENTRIES = 32;
 
-/** Bytes of the DER's tail used as the map key (the end of the signature: near-unique). */
+/** Bytes of the DER's tail hashed into the map key (the end of the signature: near-unique). */
 const KEY_TAIL = 24;
 
-function keyOf(der: Uint8Array): string {
-  let s = String(der.length) + ':';
-  for (let i = Math.max(0, der.length - KEY_TAIL); i < der.length; i++) s += String.fromCharCode(der[i]!);
-  return s;
+/**
+ * The map key: a 32-bit FNV-1a hash of the length and the DER's tail. A number, not a string
+ * built byte by byte (a rope Map.get must flatten and hash on every lookup). A collision only
+ * costs a re-parse: an entry is used only when its DER equals the input byte for byte.
+ */
+function keyOf(der: Uint8Array): number {
+  let h = (0x811c9dc5 ^ der.length) >>> 0;
+  for (let i = Math.max(0, der.length - KEY_TAIL); i < der.length; i++) h = Math.imul(h ^ der[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 /** Parses certificates, remembering the last `maxEntries` that parsed. */
 export class CertificateParseCache {
-  readonly #entries = new Map<string, Certificate>();
+  readonly #entries = new Map<number, Certificate>();
   readonly #max: number;
 
   constructor(maxEntries: number = DEFAULT_MAX_ENTRIES) {

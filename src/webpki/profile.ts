@@ -96,6 +96,25 @@ function authorityKeyIdFields(cert: Certificate): AuthorityKeyIdFields | null {
  * @throws TlsCertificateError (ERR_TLS_CERT_REJECTED and key codes).
  */
 export function checkCertificateProfile(cert: Certificate, role: CertificateRole, serverAuth: boolean): void {
+  // The checks read only the certificate (no time, no issuer): a pure function of an immutable
+  // parsed certificate, so a pass is remembered per object (a repeat peer's certificates come
+  // from the verifier's parse cache as the same objects). Failures are not remembered.
+  const bit = profileBit(role, serverAuth);
+  const passed = profilePassed.get(cert) ?? 0;
+  if ((passed & bit) !== 0) return;
+  checkProfileUncached(cert, role, serverAuth);
+  profilePassed.set(cert, passed | bit);
+}
+
+/** Per parsed certificate: a bit per (role, serverAuth) whose checks passed. */
+const profilePassed = new WeakMap<Certificate, number>();
+
+function profileBit(role: CertificateRole, serverAuth: boolean): number {
+  const r = role === 'end-entity' ? 0 : role === 'intermediate' ? 1 : 2;
+  return 1 << (r * 2 + (serverAuth ? 1 : 0));
+}
+
+function checkProfileUncached(cert: Certificate, role: CertificateRole, serverAuth: boolean): void {
   checkKey(cert);
   checkAia(cert);
   // RFC 5280 §4.1.2.2: positive. (Some old roots have serial 0, so not for anchors.)

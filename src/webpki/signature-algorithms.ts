@@ -69,15 +69,28 @@ export const MAX_RSA_BITS = 8192;
  *   not suit it), ERR_TLS_CERT_WEAK_KEY (RSA under 2048 bits), ERR_TLS_CERT_UNSUPPORTED_KEY.
  */
 export function signatureSchemeFor(algorithmId: Uint8Array, issuerKey: PublicKeyInfo): number {
-  const entry = ALGORITHMS.find((a) => bytesEqual(a.encoding, algorithmId));
+  return schemeForEntry(algorithmEntry(algorithmId), issuerKey);
+}
+
+/** The allow-list entry whose encoding equals `algorithmId` byte for byte, or undefined. */
+function algorithmEntry(algorithmId: Uint8Array): AlgorithmEntry | undefined {
+  for (const a of ALGORITHMS) if (bytesEqual(a.encoding, algorithmId)) return a;
+  return undefined;
+}
+
+/** The error for an algorithm the issuer's key does not suit (built only on failure). */
+function mismatch(entry: AlgorithmEntry, issuerKey: PublicKeyInfo): TlsCertificateError {
+  return new TlsCertificateError('ERR_TLS_CERT_UNSUPPORTED_SIGNATURE_ALGORITHM', `signature algorithm ${entry.name} does not suit the issuer's ${issuerKey.kind} key`);
+}
+
+function schemeForEntry(entry: AlgorithmEntry | undefined, issuerKey: PublicKeyInfo): number {
   if (entry === undefined) {
     throw new TlsCertificateError('ERR_TLS_CERT_UNSUPPORTED_SIGNATURE_ALGORITHM', 'certificate signature algorithm is not supported (allowed: RSA PKCS#1 and PSS with SHA-2, ECDSA with SHA-2, Ed25519)');
   }
-  const mismatch = (): TlsCertificateError => new TlsCertificateError('ERR_TLS_CERT_UNSUPPORTED_SIGNATURE_ALGORITHM', `signature algorithm ${entry.name} does not suit the issuer's ${issuerKey.kind} key`);
   switch (entry.family) {
     case 'rsa-pkcs1':
     case 'rsa-pss': {
-      if (issuerKey.kind !== 'rsa' && !(issuerKey.kind === 'rsa-pss' && entry.family === 'rsa-pss')) throw mismatch();
+      if (issuerKey.kind !== 'rsa' && !(issuerKey.kind === 'rsa-pss' && entry.family === 'rsa-pss')) throw mismatch(entry, issuerKey);
       if (issuerKey.modulusBits < MIN_RSA_BITS) {
         throw new TlsCertificateError('ERR_TLS_CERT_WEAK_KEY', `issuer RSA key of ${issuerKey.modulusBits} bits, expected at least ${MIN_RSA_BITS}`);
       }
@@ -87,10 +100,10 @@ export function signatureSchemeFor(algorithmId: Uint8Array, issuerKey: PublicKey
       return issuerKey.kind === 'rsa-pss' ? entry.pssKeyScheme! : entry.scheme;
     }
     case 'ecdsa':
-      if (issuerKey.kind !== 'ec' || issuerKey.curve !== entry.curve) throw mismatch();
+      if (issuerKey.kind !== 'ec' || issuerKey.curve !== entry.curve) throw mismatch(entry, issuerKey);
       return entry.scheme;
     case 'ed25519':
-      if (issuerKey.kind !== 'ed25519') throw mismatch();
+      if (issuerKey.kind !== 'ed25519') throw mismatch(entry, issuerKey);
       return entry.scheme;
   }
 }
@@ -99,9 +112,8 @@ export function signatureSchemeFor(algorithmId: Uint8Array, issuerKey: PublicKey
  * rustls-webpki's ECDSA_P256_SHA384 and ECDSA_P384_SHA256 (RFC 5758 §3.2 does not tie the hash
  * to the curve): the hash for such a pair, or null for every other algorithm/key combination.
  */
-function crossedEcdsaHash(algorithmId: Uint8Array, issuerKey: PublicKeyInfo): 'sha256' | 'sha384' | null {
+function crossedEcdsaHash(entry: AlgorithmEntry | undefined, issuerKey: PublicKeyInfo): 'sha256' | 'sha384' | null {
   if (issuerKey.kind !== 'ec') return null;
-  const entry = ALGORITHMS.find((a) => bytesEqual(a.encoding, algorithmId));
   if (entry === undefined || entry.family !== 'ecdsa') return null;
   if (entry.curve === 'P-256' && issuerKey.curve === 'P-384') return 'sha256';
   if (entry.curve === 'P-384' && issuerKey.curve === 'P-256') return 'sha384';
@@ -119,7 +131,9 @@ export function verifySignedData(
   issuerSpki: Uint8Array, issuerKey: PublicKeyInfo, budget: Budget | null,
 ): void {
   if (budget !== null) budget.consumeSignature();
-  const crossed = crossedEcdsaHash(algorithmId, issuerKey);
+  // One allow-list lookup serves both the crossed-ECDSA test and the scheme mapping.
+  const entry = algorithmEntry(algorithmId);
+  const crossed = crossedEcdsaHash(entry, issuerKey);
   if (crossed !== null) {
     // No TLS code point for these pairs: the provider's hash-explicit ECDSA check.
     if (signatures.verifyEcdsaWithHash === undefined) {
@@ -130,7 +144,7 @@ export function verifySignedData(
     }
     return;
   }
-  const scheme = signatureSchemeFor(algorithmId, issuerKey);
+  const scheme = schemeForEntry(entry, issuerKey);
   if (!signatures.supportedSchemes.includes(scheme)) {
     throw new TlsCertificateError('ERR_TLS_CERT_UNSUPPORTED_SIGNATURE_ALGORITHM', `signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported by the crypto provider`);
   }

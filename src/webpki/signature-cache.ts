@@ -18,6 +18,7 @@ interface Entry {
   readonly scheme: number;
   readonly spki: Uint8Array;
   readonly message: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -26,11 +27,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The signature's bytes as a Map key (signatures are at most a few hundred bytes). */
-function keyOf(signature: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < signature.length; i++) s += String.fromCharCode(signature[i]!);
-  return s;
+/**
+ * The Map key: a 32-bit FNV-1a hash of the signature (a number: a string built byte by byte is
+ * a rope that every Map lookup must flatten and hash). A collision only evicts or misses: a hit
+ * still needs scheme, SPKI, message and signature equal byte for byte.
+ */
+function keyOf(signature: Uint8Array): number {
+  let h = (0x811c9dc5 ^ signature.length) >>> 0;
+  for (let i = 0; i < signature.length; i++) h = Math.imul(h ^ signature[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 /**
@@ -38,16 +43,16 @@ function keyOf(signature: Uint8Array): string {
  * be views of buffers the caller reuses: entries keep copies.
  */
 export function cachingSignatureVerifier(inner: SignatureVerifier, maxEntries: number = MAX_ENTRIES): SignatureVerifier {
-  const entries = new Map<string, Entry>();
+  const entries = new Map<number, Entry>();
   const wrapped: SignatureVerifier = {
     supportedSchemes: inner.supportedSchemes,
     verify(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       const key = keyOf(signature);
       const e = entries.get(key);
-      if (e !== undefined && e.scheme === scheme && sameBytes(e.spki, spki) && sameBytes(e.message, message)) return true;
+      if (e !== undefined && e.scheme === scheme && sameBytes(e.signature, signature) && sameBytes(e.spki, spki) && sameBytes(e.message, message)) return true;
       if (!inner.verify(scheme, spki, message, signature)) return false;
       entries.delete(key);
-      entries.set(key, { scheme, spki: spki.slice(), message: message.slice() });
+      entries.set(key, { scheme, spki: spki.slice(), message: message.slice(), signature: signature.slice() });
       if (entries.size > maxEntries) {
         const oldest = entries.keys().next();
         if (oldest.done !== true) entries.delete(oldest.value);

@@ -115,6 +115,11 @@ function pathDer(p: VerifiedPath): Uint8Array[] {
   return out;
 }
 
+/** A scheme code point as text, for error messages only. */
+function schemeHex(scheme: number): string {
+  return '0x' + scheme.toString(16).padStart(4, '0');
+}
+
 /** Shared handshake-signature logic of both verifiers. */
 class HandshakeSignatures {
   readonly signatures: SignatureVerifier;
@@ -133,13 +138,12 @@ class HandshakeSignatures {
   }
 
   verify(message: Uint8Array, endEntity: Uint8Array, scheme: number, signature: Uint8Array, tls13: boolean): HandshakeSignatureValid {
-    const hex = '0x' + scheme.toString(16).padStart(4, '0');
     // RFC 8446 §4.4.3: RSA signatures in TLS 1.3 must be PSS; rsa_pkcs1 only for certificates.
     if (tls13 && RSA_PKCS1.has(scheme)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `TLS 1.3 CertificateVerify with rsa_pkcs1 scheme ${hex}, expected RSASSA-PSS`);
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `TLS 1.3 CertificateVerify with rsa_pkcs1 scheme ${schemeHex(scheme)}, expected RSASSA-PSS`);
     }
     if (!this.schemes.includes(scheme)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `signature scheme ${hex} was not offered`);
+      throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `signature scheme ${schemeHex(scheme)} was not offered`);
     }
     const cert = this.parse(endEntity);
     if (cert.publicKey.kind === 'rsa' && cert.publicKey.modulusBits < 2048) {
@@ -153,13 +157,13 @@ class HandshakeSignatures {
       const hash = scheme === SignatureScheme.EcdsaSecp256r1Sha256 ? 'sha256' : scheme === SignatureScheme.EcdsaSecp384r1Sha384 ? 'sha384' : null;
       if (own !== null && hash !== null && scheme !== own && this.signatures.verifyEcdsaWithHash !== undefined) {
         if (!this.signatures.verifyEcdsaWithHash(hash, cert.spki, message, signature)) {
-          throw new TlsProtocolError('ERR_TLS_PEER_BAD_SIGNATURE', `handshake signature (scheme ${hex}) does not verify with the certificate's key`);
+          throw new TlsProtocolError('ERR_TLS_PEER_BAD_SIGNATURE', `handshake signature (scheme ${schemeHex(scheme)}) does not verify with the certificate's key`);
         }
         return HandshakeSignatureValid.assertion();
       }
     }
     if (!this.signatures.verify(scheme, cert.spki, message, signature)) {
-      throw new TlsProtocolError('ERR_TLS_PEER_BAD_SIGNATURE', `handshake signature (scheme ${hex}) does not verify with the certificate's key`);
+      throw new TlsProtocolError('ERR_TLS_PEER_BAD_SIGNATURE', `handshake signature (scheme ${schemeHex(scheme)}) does not verify with the certificate's key`);
     }
     return HandshakeSignatureValid.assertion();
   }

@@ -47,7 +47,7 @@ test('bench --quick --filter resumption-tls13-psk-c1 primes tickets and every me
 });
 
 test('bench/cpu-split.ts splits one side\'s CPU into buckets that add up to the whole', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'server', '--warmup', '3', '--n', '12'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'server', '--warmup', '5', '--n', '40'], {
     encoding: 'utf8',
     timeout: 120_000,
   });

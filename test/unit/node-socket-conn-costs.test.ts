@@ -50,16 +50,19 @@ test('handshake timeouts share one timer: each stalled socket fails, the earlier
 });
 
 test('a completed handshake leaves the timer: no late timeout on an established connection', async () => {
-  const server = createServer({ cert: leaf.pem + ca.certificate.pem, key: leaf.keyPem, handshakeTimeout: 150 }, (s) => {
+  // Long enough for a cold handshake on a loaded 2-core machine (150 ms was not); the wait
+  // below starts after the handshake, so it passes both deadlines.
+  const timeout = 1000;
+  const server = createServer({ cert: leaf.pem + ca.certificate.pem, key: leaf.keyPem, handshakeTimeout: timeout }, (s) => {
     s.on('error', () => {});
   });
   const port = await listen(server);
-  const c = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ca.certificate.pem, handshakeTimeout: 150 });
+  const c = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ca.certificate.pem, handshakeTimeout: timeout });
   const errors: Error[] = [];
   c.on('error', (e: Error) => errors.push(e));
   try {
     await once(c, 'secureConnect');
-    await new Promise((r) => setTimeout(r, 300)); // past both deadlines
+    await new Promise((r) => setTimeout(r, timeout + 100)); // past both deadlines
     assert.deepEqual(errors, []);
     assert.equal(c.destroyed, false);
   } finally {

@@ -63,3 +63,42 @@ test('signature cache: bounded, oldest entry dropped first', () => {
   assert.equal(c.verify(0x0403, spki, Uint8Array.of(1), Uint8Array.of(1)), true);
   assert.equal(inner.calls, 4, 'oldest entry was evicted');
 });
+
+test('signature cache: a signature whose Map key collides with a cached one still goes to the provider', () => {
+  // White-box: the cache keys entries by a 32-bit FNV-1a hash of the signature. Find two
+  // 8-byte signatures with equal hashes (birthday search) and check that the second one is not
+  // answered from the first one's entry. Should the key change, the pair no longer collides
+  // and the assertions still hold.
+  const fnv = (b: Uint8Array): number => {
+    let h = (0x811c9dc5 ^ b.length) >>> 0;
+    for (const x of b) h = Math.imul(h ^ x, 0x01000193);
+    return h >>> 0;
+  };
+  const seen = new Map<number, Uint8Array>();
+  let pair: [Uint8Array, Uint8Array] | null = null;
+  let x = 0x2545f491; // xorshift32: deterministic pseudo-random 8-byte signatures
+  const next = (): number => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return x >>> 0;
+  };
+  for (let i = 0; pair === null && i < 1 << 20; i++) {
+    const u = next(), v = next();
+    const s = Uint8Array.of(u & 0xff, (u >>> 8) & 0xff, (u >>> 16) & 0xff, u >>> 24, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
+    const h = fnv(s);
+    const other = seen.get(h);
+    if (other !== undefined && other[0] !== s[0]) pair = [other, s];
+    else seen.set(h, s);
+  }
+  assert.ok(pair !== null, 'no colliding pair found');
+  const [a, b] = pair;
+  const inner = fake();
+  const c = cachingSignatureVerifier(inner);
+  const spki = Uint8Array.of(1), msg = Uint8Array.of(a[0]!);
+  assert.equal(c.verify(0x0403, spki, msg, a), true);
+  // The provider refuses b for this message (first bytes differ): so must the cache.
+  assert.equal(c.verify(0x0403, spki, msg, b), false);
+  assert.equal(inner.calls, 2);
+  // And a's entry was not replaced by the failure.
+  assert.equal(c.verify(0x0403, spki, msg, a), true);
+  assert.equal(inner.calls, 2);
+});

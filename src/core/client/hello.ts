@@ -14,7 +14,7 @@ import {
   isHelloRetryRequest,
   type ServerHello,
 } from '../codec/server-hello.ts';
-import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
+import type { ActiveKeyExchange, KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
 import { TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import type { HandshakeState, Step } from '../conn/state.ts';
@@ -42,12 +42,53 @@ function tls13Suites(config: ClientConfig): Tls13CipherSuite[] {
 }
 
 /**
+ * What every ClientHello of one config shares (STYLE §8: per config, not per connection). The
+ * config is immutable; the verifier's scheme list is re-checked by identity on each use, so a
+ * verifier that changes its list gets a fresh template. Randoms, GREASE, session ids and key
+ * shares are never part of it.
+ */
+interface HelloTemplate {
+  readonly suites: readonly Tls13CipherSuite[];
+  readonly certSchemesSource: readonly number[];
+  /** signature_algorithms, and signature_algorithms_cert when it differs (else null). */
+  readonly schemes: readonly number[];
+  readonly certSchemes: readonly number[] | null;
+  readonly groupCodes: readonly number[];
+  readonly compressAlgorithms: readonly number[] | null;
+}
+
+const templates = new WeakMap<ClientConfig, HelloTemplate>();
+
+function helloTemplate(config: ClientConfig): HelloTemplate {
+  const certSchemes = config.verifier.supportedSchemes();
+  const hit = templates.get(config);
+  if (hit !== undefined && hit.certSchemesSource === certSchemes) return hit;
+  // RFC 8446 §4.2.3: rsa_pkcs1 (and other certificate-only schemes) "MAY appear in
+  // signature_algorithms ... for backward compatibility with TLS 1.2", where they sign
+  // ServerKeyExchange too. While TLS 1.2 is enabled we send one list (as OpenSSL and NSS do);
+  // a TLS 1.3-only client keeps them in signature_algorithms_cert.
+  const schemes = config.minVersion === 'TLSv1.2' ? certSchemes.slice() : certSchemes.filter(isTls13HandshakeScheme);
+  const t: HelloTemplate = {
+    suites: tls13Suites(config),
+    certSchemesSource: certSchemes,
+    schemes,
+    // signature_algorithms_cert only when it differs (RFC 8446 §4.2.3): rsa_pkcs1 in certificates.
+    certSchemes: certSchemes.length !== schemes.length ? certSchemes.slice() : null,
+    groupCodes: config.groups.map((x) => x.group),
+    compressAlgorithms: config.certificateCompression.length > 0 ? config.certificateCompression.map((c) => c.algorithm) : null,
+  };
+  templates.set(config, t);
+  return t;
+}
+
+/**
  * Starts a client handshake: builds and queues ClientHello1 (RFC 8446 §4.1.2) and returns the
  * state that waits for the server's answer.
  */
 export function startClientHandshake(cx: HandshakeContext, config: ClientConfig, name: string, session: Tls13ClientSession | null = null, session12: Tls12ClientSession | null = null): Step {
   const serverName = toServerName(name);
-  const suites = tls13Suites(config);
+  const tpl = helloTemplate(config);
+  const suites = tpl.suites;
   const random = cx.random(32);
   // RFC 8446 D.4: middlebox compatibility mode sends a random 32-byte legacy_session_id;
   // without it the id is empty (§4.1.2) and no CCS is sent.
@@ -69,21 +110,14 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
 
   const groups: number[] = [];
   if (grease) groups.push(greaseValue(g[1]!));
-  for (const x of config.groups) groups.push(x.group);
-
-  const certSchemes = config.verifier.supportedSchemes();
-  // RFC 8446 §4.2.3: rsa_pkcs1 (and other certificate-only schemes) "MAY appear in
-  // signature_algorithms ... for backward compatibility with TLS 1.2", where they sign
-  // ServerKeyExchange too. While TLS 1.2 is enabled we send one list (as OpenSSL and NSS do);
-  // a TLS 1.3-only client keeps them in signature_algorithms_cert.
-  const schemes = tls12Enabled ? certSchemes.slice() : certSchemes.filter(isTls13HandshakeScheme);
+  for (const x of tpl.groupCodes) groups.push(x);
 
   if (grease) ext.others.push({ type: greaseValue(g[2]!), body: new Uint8Array(0) });
   ext.serverName = sni;
   ext.supportedGroups = groups;
-  ext.signatureAlgorithms = schemes;
-  // signature_algorithms_cert only when it differs (RFC 8446 §4.2.3): rsa_pkcs1 in certificates.
-  if (certSchemes.length !== schemes.length) ext.signatureAlgorithmsCert = certSchemes.slice();
+  // Copies of the template's lists: a hello's lists are its own (HRR and TLS 1.2 edit them).
+  ext.signatureAlgorithms = tpl.schemes.slice();
+  if (tpl.certSchemes !== null) ext.signatureAlgorithmsCert = tpl.certSchemes.slice();
   if (config.alpnProtocols.length > 0) ext.alpn = config.alpnProtocols.slice();
   const shares: KeyShareEntry[] = [];
   const kx = firstGroup.start();
@@ -118,7 +152,7 @@ export function startClientHandshake(cx: HandshakeContext, config: ClientConfig,
   // RFC 6066 §8 / RFC 8446 §4.4.2.1: status_type ocsp, no responder ids, no extensions.
   if (config.requestOcsp) ext.statusRequest = Uint8Array.of(1, 0, 0, 0, 0);
   // RFC 8879 §3: the algorithms we can decompress, our preference first.
-  if (config.certificateCompression.length > 0) ext.compressCertificate = config.certificateCompression.map((c) => c.algorithm);
+  if (tpl.compressAlgorithms !== null) ext.compressCertificate = tpl.compressAlgorithms.slice();
 
   // TLS 1.2 suites, version and extensions when enabled (client/tls12.ts).
   if (!addTls12Offer(config, ext, cipherSuites, suites.length > 0) && suites.length === 0) {
@@ -189,11 +223,23 @@ function isSet(ext: ClientHelloExtensions, type: number): boolean {
 }
 
 function orderExtensions(ext: ClientHelloExtensions): void {
-  const grease = ext.others.filter((o) => isGrease16(o.type)).map((o) => o.type);
+  // GREASE extensions (RFC 8701): the first goes first, any others after ours.
+  let firstGrease = -1;
+  for (const o of ext.others) {
+    if (isGrease16(o.type)) {
+      firstGrease = o.type;
+      break;
+    }
+  }
   const order: number[] = [];
-  if (grease[0] !== undefined) order.push(grease[0]);
+  if (firstGrease >= 0) order.push(firstGrease);
   for (const t of helloOrder) if (isSet(ext, t)) order.push(t);
-  for (const t of grease.slice(1)) order.push(t);
+  let seen = false;
+  for (const o of ext.others) {
+    if (!isGrease16(o.type)) continue;
+    if (seen) order.push(o.type);
+    seen = true;
+  }
   if (ext.padding !== null) order.push(ExtensionType.Padding);
   ext.order = order;
 }
@@ -255,13 +301,15 @@ export class ExpectServerHello implements HandshakeState {
     if (share === null) {
       throw new TlsProtocolError('ERR_TLS_PEER_MISSING_EXTENSION', 'ServerHello has no key_share: expected one for a group we offered (RFC 8446 §4.2.8)');
     }
-    const kx = hs.keyShares.find((k) => k.group === share.group);
+    let kx: ActiveKeyExchange | undefined;
+    for (const k of hs.keyShares) if (k.group === share.group) kx = kx ?? k;
     if (kx === undefined) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello key_share is for ${codePointName(NamedGroup, share.group)}, a group we sent no share for`);
     }
     const suite = hs.suite!;
     const shared = kx.complete(share.keyExchange);
-    hs.group = hs.config.groups.find((g) => g.group === share.group) ?? null;
+    hs.group = null;
+    for (const g of hs.config.groups) if (g.group === share.group && hs.group === null) hs.group = g;
     hs.keyShares = [];
 
     hs.transcript.add(m.encoding);
@@ -310,7 +358,8 @@ function checkCommonServerHello(hs: ClientHandshakeData, sh: ServerHello): void 
   if (sh.legacyCompressionMethod !== 0) {
     throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ServerHello.legacy_compression_method is ${sh.legacyCompressionMethod}: expected 0`);
   }
-  const suite = hs.config.cipherSuites.find((s): s is Tls13CipherSuite => s.version === 'TLSv1.3' && s.suite === sh.cipherSuite);
+  let suite: Tls13CipherSuite | undefined;
+  for (const s of hs.config.cipherSuites) if (suite === undefined && s.version === 'TLSv1.3' && s.suite === sh.cipherSuite) suite = s;
   if (suite === undefined) {
     throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `server chose cipher suite ${codePointName(CipherSuite, sh.cipherSuite)}, which we did not offer`);
   }

@@ -158,7 +158,8 @@ export function noteExtension(order: number[], type: number, context: number): b
 
 /** Reads an extension header and returns a reader bounded to its body (extension_data<0..2^16-1>). */
 export function readExtensionBody(block: Reader, type: number): Reader {
-  return block.vec16(extensionName(type), 0, 0xffff);
+  // The name is only for error messages: look it up when the body does not fit.
+  return block.vec16(block.fits16() ? 'extension_data' : extensionName(type), 0, 0xffff);
 }
 
 /** Opens an extension: writes the type and a 2-byte length; close with `w.end16(mark)`. */
@@ -178,7 +179,7 @@ function badValue(message: string): TlsDecodeError {
 
 /** An extension whose extension_data must be empty (e.g. early_data in CH/EE, extended_master_secret). */
 export function readEmpty(r: Reader, type: number): true {
-  r.finish(extensionName(type));
+  if (r.remaining() !== 0) r.finish(extensionName(type));
   return true;
 }
 
@@ -207,7 +208,9 @@ function readU16Items(list: Reader, field: string): number[] {
 /** A list of uint8 in a vector with a 1-byte length. */
 export function readU8List(r: Reader, field: string, min: number, max: number): number[] {
   const list = r.opaque8(field, min, max);
-  return Array.from(list);
+  const out: number[] = [];
+  for (let i = 0; i < list.length; i++) out.push(list[i]!);
+  return out;
 }
 
 export function writeU16List(w: Writer, values: readonly number[]): void {

@@ -17,23 +17,53 @@ import type { HandshakeContext } from './context.ts';
 import { concatBytes, utf8 } from '../util.ts';
 import type { HandshakeSignatureValid } from '../verify.ts';
 
-/** Encodes one message with a fresh writer and returns bytes the caller owns. */
+/** The scratch writer `encodeMessage` reuses; null while an encoding is in progress. */
+let scratch: Writer | null = new Writer(1024);
+/** A scratch buffer grown past this (a large Certificate) is dropped rather than kept. */
+const SCRATCH_KEEP_LIMIT = 16 * 1024;
+
+/**
+ * Encodes one message and returns bytes the caller owns. A module-level scratch writer is
+ * reused (one copy out per message instead of a fresh zeroed buffer); a nested call gets its
+ * own writer. The scratch is zeroed after use, so no message outlives its encoding there.
+ */
 export function encodeMessage<T>(encode: (w: Writer, msg: T) => void, msg: T): Uint8Array {
-  const w = new Writer(512);
-  encode(w, msg);
-  return w.toBytes();
+  const w = scratch ?? new Writer(512);
+  const shared = w === scratch;
+  scratch = null;
+  try {
+    w.reset();
+    encode(w, msg);
+    return w.toBytes();
+  } finally {
+    if (shared) {
+      w.buf.fill(0, 0, w.len);
+      w.reset();
+      scratch = w.buf.length > SCRATCH_KEEP_LIMIT ? new Writer(1024) : w;
+    }
+  }
 }
 
-const spaces = new Uint8Array(64).fill(0x20);
-const serverContext = utf8('TLS 1.3, server CertificateVerify');
-const clientContext = utf8('TLS 1.3, client CertificateVerify');
+/**
+ * RFC 8446 §4.4.3: 64 spaces, the context string and a zero byte, precomputed per side; the
+ * transcript hash follows.
+ */
+function cvPrefix(context: string): Uint8Array {
+  return concatBytes(new Uint8Array(64).fill(0x20), utf8(context), Uint8Array.of(0));
+}
+const serverCvPrefix = cvPrefix('TLS 1.3, server CertificateVerify');
+const clientCvPrefix = cvPrefix('TLS 1.3, client CertificateVerify');
 
 /**
  * RFC 8446 §4.4.3: the content covered by CertificateVerify: 64 spaces, the context string,
  * a zero byte, then Transcript-Hash(Handshake Context, Certificate).
  */
 export function certificateVerifyContent(side: 'client' | 'server', transcriptHash: Uint8Array): Uint8Array {
-  return concatBytes(spaces, side === 'server' ? serverContext : clientContext, Uint8Array.of(0), transcriptHash);
+  const prefix = side === 'server' ? serverCvPrefix : clientCvPrefix;
+  const out = new Uint8Array(prefix.length + transcriptHash.length);
+  out.set(prefix, 0);
+  out.set(transcriptHash, prefix.length);
+  return out;
 }
 
 /**

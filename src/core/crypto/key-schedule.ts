@@ -24,13 +24,23 @@ import { constantTimeEqual, utf8 } from '../util.ts';
 const labelPrefix = utf8('tls13 ');
 const labelCache = new Map<string, Uint8Array>();
 
-function labelBytes(label: string): Uint8Array {
-  let b = labelCache.get(label);
-  if (b === undefined) {
-    b = utf8(label);
-    if (labelCache.size < 64) labelCache.set(label, b);
-  }
-  return b;
+/**
+ * The HkdfLabel bytes up to the context: `uint16 length` (left zero, filled per call), then
+ * `opaque label<7..255>` = "tls13 " + label. Cached per string label: the engine uses a
+ * handful of fixed labels, so this is built once each.
+ */
+function labelHead(label: string | Uint8Array): Uint8Array {
+  const cached = typeof label === 'string' ? labelCache.get(label) : undefined;
+  if (cached !== undefined) return cached;
+  const l = typeof label === 'string' ? utf8(label) : label;
+  const fullLabel = labelPrefix.length + l.length;
+  if (fullLabel > 255) throw new TlsError('ERR_TLS_INTERNAL', `HKDF-Expand-Label: label ${fullLabel} bytes (max 255)`);
+  const head = new Uint8Array(3 + fullLabel);
+  head[2] = fullLabel;
+  head.set(labelPrefix, 3);
+  head.set(l, 3 + labelPrefix.length);
+  if (typeof label === 'string' && labelCache.size < 64) labelCache.set(label, head);
+  return head;
 }
 
 /**
@@ -41,19 +51,16 @@ function labelBytes(label: string): Uint8Array {
  * @throws ERR_TLS_INTERNAL for a label or context too long for HkdfLabel, or a length above 2^16-1.
  */
 export function hkdfExpandLabel(hash: HashAlgorithm, secret: Uint8Array, label: string | Uint8Array, context: Uint8Array, length: number): Uint8Array {
-  const l = typeof label === 'string' ? labelBytes(label) : label;
-  const fullLabel = labelPrefix.length + l.length;
-  if (fullLabel > 255 || context.length > 255 || length > 0xffff || length < 0) {
-    throw new TlsError('ERR_TLS_INTERNAL', `HKDF-Expand-Label: label ${fullLabel} bytes (max 255), context ${context.length} bytes (max 255), length ${length} (max 65535)`);
+  const head = labelHead(label);
+  if (context.length > 255 || length > 0xffff || length < 0) {
+    throw new TlsError('ERR_TLS_INTERNAL', `HKDF-Expand-Label: context ${context.length} bytes (max 255), length ${length} (max 65535)`);
   }
-  const info = new Uint8Array(2 + 1 + fullLabel + 1 + context.length);
+  const info = new Uint8Array(head.length + 1 + context.length);
+  info.set(head, 0);
   info[0] = length >>> 8;
   info[1] = length & 0xff;
-  info[2] = fullLabel;
-  info.set(labelPrefix, 3);
-  info.set(l, 3 + labelPrefix.length);
-  info[3 + fullLabel] = context.length;
-  info.set(context, 4 + fullLabel);
+  info[head.length] = context.length;
+  if (context.length > 0) info.set(context, head.length + 1);
   return hash.hkdfExpand(secret, info, length);
 }
 

@@ -91,20 +91,16 @@ export class ExpectClientHello implements HandshakeState {
     hs.clientRequestedOcsp = e.statusRequest !== null && e.statusRequest[0] === 1;
     hs.clientCompressAlgorithms = e.compressCertificate === null ? null : e.compressCertificate.slice();
 
-    const info: ClientHelloInfo = {
-      serverName: e.serverName,
-      signatureSchemes: e.signatureAlgorithms.slice(),
-      alpn: (e.alpn ?? []).map((p) => fromUtf8(p) ?? ''),
-      cipherSuites: ch.cipherSuites.slice(),
-      ocspRequested: hs.clientRequestedOcsp,
-    };
+    // Only a configured resolver sees the hello; built now, as the ALPN views alias the buffer.
+    const info = hs.config.resolveCertificate !== null ? helloInfo(ch, hs.clientRequestedOcsp) : null;
+    const schemes = tls13Schemes(e.signatureAlgorithms);
     const peerShare = share.slice();
     // RFC 8446 §2.2: resume with an offered ticket, or a full handshake (resumption.ts).
-    return resumeOrFull(cx, hs, ch, binderHash, peerShare, (cx1) => withResult(cx1, resolveCertificate(hs.config, info), (cx2, ck) => {
+    return resumeOrFull(cx, hs, ch, binderHash, peerShare, (cx1) => withResult(cx1, resolveCertificate(hs.config, info, schemes), (cx2, ck) => {
       if (ck === null) {
         throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_SIGNATURE_SCHEME', `no certificate for ${e.serverName === null ? 'a client without SNI' : JSON.stringify(e.serverName)} can sign with any of the client's signature_algorithms`);
       }
-      const scheme = ck.key.chooseScheme(info.signatureSchemes.filter(isTls13HandshakeScheme));
+      const scheme = ck.key.chooseScheme(schemes);
       if (scheme === null) {
         throw new TlsProtocolError('ERR_TLS_PEER_NO_COMMON_SIGNATURE_SCHEME', `our ${ck.key.keyType} key cannot sign with any signature scheme the client offered`);
       }
@@ -130,13 +126,24 @@ function checkVersion(ch: ClientHello): void {
  */
 function checkKeyShares(ch: ClientHello): void {
   const groups = ch.extensions.supportedGroups!;
-  const seen = new Set<number>();
-  for (const s of ch.extensions.keyShare!) {
-    if (seen.has(s.group)) {
+  const shares = ch.extensions.keyShare!;
+  // Clients send one or two shares: compare pairwise; Sets bound the work for long lists.
+  const long = shares.length > 4;
+  const seen = long ? new Set<number>() : null;
+  const listed = long ? new Set<number>(groups) : null;
+  for (let i = 0; i < shares.length; i++) {
+    const s = shares[i]!;
+    let dup = false;
+    if (seen !== null) {
+      dup = seen.has(s.group);
+      seen.add(s.group);
+    } else {
+      for (let j = 0; j < i; j++) if (shares[j]!.group === s.group) dup = true;
+    }
+    if (dup) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ClientHello has two key shares for ${codePointName(NamedGroup, s.group)} (RFC 8446 §4.2.8)`);
     }
-    seen.add(s.group);
-    if (!groups.includes(s.group)) {
+    if (listed !== null ? !listed.has(s.group) : !groups.includes(s.group)) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ClientHello has a key share for ${codePointName(NamedGroup, s.group)}, which is not in its supported_groups (RFC 8446 §4.2.8)`);
     }
   }
@@ -154,8 +161,7 @@ function chooseSuite(config: ServerConfig, ch: ClientHello): Tls13CipherSuite {
 function chooseGroup(config: ServerConfig, ch: ClientHello): { group: KeyExchangeGroup; share: Uint8Array | null } {
   const shares = ch.extensions.keyShare!;
   for (const g of config.groups) {
-    const s = shares.find((x) => x.group === g.group);
-    if (s !== undefined) return { group: g, share: s.keyExchange };
+    for (const s of shares) if (s.group === g.group) return { group: g, share: s.keyExchange };
   }
   const supported = ch.extensions.supportedGroups!;
   for (const g of config.groups) if (supported.includes(g.group)) return { group: g, share: null };
@@ -176,10 +182,31 @@ function chooseAlpn(config: ServerConfig, ch: ClientHello): Uint8Array | null {
   throw new TlsProtocolError('ERR_TLS_PEER_NO_APPLICATION_PROTOCOL', `client offers ALPN ${names}; we support ${config.alpnProtocols.map((p) => JSON.stringify(fromUtf8(p))).join(', ')}`);
 }
 
-/** The configured resolver, or the first configured certificate whose key suits the client. */
-function resolveCertificate(config: ServerConfig, info: ClientHelloInfo): CertifiedKey | null | Promise<CertifiedKey | null> {
-  if (config.resolveCertificate !== null) return config.resolveCertificate(info);
-  const schemes = info.signatureSchemes.filter(isTls13HandshakeScheme);
+/** What a certificate resolver sees of the hello; copies, as the message buffer is reused. */
+function helloInfo(ch: ClientHello, ocspRequested: boolean): ClientHelloInfo {
+  const e = ch.extensions;
+  return {
+    serverName: e.serverName,
+    signatureSchemes: (e.signatureAlgorithms ?? []).slice(),
+    alpn: (e.alpn ?? []).map((p) => fromUtf8(p) ?? ''),
+    cipherSuites: ch.cipherSuites.slice(),
+    ocspRequested,
+  };
+}
+
+/** The client's signature_algorithms usable for a TLS 1.3 CertificateVerify (§4.2.3), in its order. */
+function tls13Schemes(offered: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const s of offered) if (isTls13HandshakeScheme(s)) out.push(s);
+  return out;
+}
+
+/**
+ * The configured resolver (given `info`, non-null when one is configured), or the first
+ * configured certificate whose key can sign with one of `schemes`.
+ */
+function resolveCertificate(config: ServerConfig, info: ClientHelloInfo | null, schemes: readonly number[]): CertifiedKey | null | Promise<CertifiedKey | null> {
+  if (config.resolveCertificate !== null && info !== null) return config.resolveCertificate(info);
   for (const c of config.certificates) if (c.key.chooseScheme(schemes) !== null) return c;
   return null;
 }

@@ -10,8 +10,9 @@ import { expectMessage, type HandshakeMessage } from '../codec/handshake.ts';
 import { emptyNewSessionTicketExtensions, encodeNewSessionTicket } from '../codec/new-session-ticket.ts';
 import { Reader } from '../codec/reader.ts';
 import { emptyServerHelloExtensions, encodeServerHello } from '../codec/server-hello.ts';
-import { Writer } from '../codec/writer.ts';
+import type { Writer } from '../codec/writer.ts';
 import { EarlySecret, resumptionPsk } from '../crypto/key-schedule.ts';
+import type { Tls13CipherSuite } from '../crypto/provider.ts';
 import { TlsError, TlsProtocolError } from '../errors.ts';
 import type { HandshakeContext } from '../conn/context.ts';
 import { Tls13Exporter } from '../conn/exporter.ts';
@@ -43,7 +44,11 @@ const STATE_VERSION = 1;
 
 /** Encodes session state (version 1). */
 export function encodeSessionState(s: ServerSessionState): Uint8Array {
-  const w = new Writer(128);
+  // The shared scratch writer (zeroed after use, so no PSK copy lingers in it).
+  return encodeMessage(writeSessionState, s);
+}
+
+function writeSessionState(w: Writer, s: ServerSessionState): void {
   w.u8(STATE_VERSION).u16(s.cipherSuite).opaque8(s.psk).u32(s.ticketAgeAdd >>> 0);
   w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0);
   w.u32(s.lifetimeSeconds).u32(s.maxEarlyDataSize);
@@ -52,7 +57,6 @@ export function encodeSessionState(s: ServerSessionState): Uint8Array {
   const m = w.start24();
   for (const c of s.peerCertificates) w.opaque24(c);
   w.end24(m);
-  return w.toBytes();
 }
 
 /** Decodes session state; null for anything malformed or of another version. */
@@ -173,13 +177,11 @@ function lookup(config: ServerConfig, identity: Uint8Array): { raw: Uint8Array |
 export function resumeOrFull(cx: HandshakeContext, hs: ServerHandshakeData, ch: ClientHello, binderHash: Uint8Array | null, peerShare: Uint8Array, full: (cx: HandshakeContext) => Step): Step {
   const e = ch.extensions;
   const earlyOffered = e.earlyData && !hs.helloRetried;
-  const fallBack = (cx2: HandshakeContext): Step => {
-    if (earlyOffered) cx2.skipEarlyData('undecryptable', skipBudget(hs.config));
-    return full(cx2);
-  };
   const offer = e.preSharedKey;
   // §4.2.9: we do only psk_dhe_ke (forward secrecy); a psk_ke-only client gets a full handshake.
-  if (binderHash === null || offer === null || !(e.pskKeyExchangeModes ?? []).includes(PskKeyExchangeMode.PskDheKe)) return fallBack(cx);
+  if (binderHash === null || offer === null || e.pskKeyExchangeModes === null || !e.pskKeyExchangeModes.includes(PskKeyExchangeMode.PskDheKe)) {
+    return fullHandshake(cx, hs, earlyOffered, full);
+  }
   // We try the first identity only: clients offer one ticket (OpenSSL, rustls, us), and
   // §4.2.10 allows 0-RTT only with the first. The views alias the message buffer: copy.
   const identity = offer.identities[0]!.identity.slice();
@@ -187,18 +189,18 @@ export function resumeOrFull(cx: HandshakeContext, hs: ServerHandshakeData, ch: 
   const binder = offer.binders[0]!.slice();
   const alpnOffered = hs.alpn;
   const found = lookup(hs.config, identity);
-  if (found === null) return fallBack(cx);
+  if (found === null) return fullHandshake(cx, hs, earlyOffered, full);
   return withResult(cx, found.raw, (cx2, raw) => {
     const st = raw === null ? null : decodeSessionState(raw);
     const suite = hs.suite!;
-    const ticketSuite = st === null ? undefined : hs.config.cipherSuites.find((s) => s.version === 'TLSv1.3' && s.suite === st.cipherSuite);
+    const ticketSuite = st === null ? null : tls13SuiteById(hs.config, st.cipherSuite);
     const now = cx2.now();
     // §4.6.1: lifetime; §4.2.11: "the server MUST ensure that it selects a compatible PSK (if
     // any) and cipher suite" (same hash); the SNI must match the original (as rustls checks).
-    if (st === null || ticketSuite === undefined || ticketSuite.hash.name !== suite.hash.name
+    if (st === null || ticketSuite === null || ticketSuite.hash.name !== suite.hash.name
       || now - st.issuedAt > st.lifetimeSeconds * 1000 || now < st.issuedAt - MAX_EARLY_AGE_SKEW_MS
       || st.sni !== hs.sni || st.psk.length !== suite.hash.outputLength) {
-      return fallBack(cx2);
+      return fullHandshake(cx2, hs, earlyOffered, full);
     }
     const early = new EarlySecret(suite.hash, st.psk);
     // §4.2.11.2: the binder proves the client holds the PSK; constant-time comparison.
@@ -221,6 +223,18 @@ export function resumeOrFull(cx: HandshakeContext, hs: ServerHandshakeData, ch: 
     }
     return sendResumedServerFlight(cx2, hs, peerShare);
   });
+}
+
+/** Our configured TLS 1.3 suite with code point `id`, or null. */
+function tls13SuiteById(config: ServerConfig, id: number): Tls13CipherSuite | null {
+  for (const s of config.cipherSuites) if (s.version === 'TLSv1.3' && s.suite === id) return s;
+  return null;
+}
+
+/** No resumption: skip any 0-RTT records the client sent (§4.2.10), then the full handshake. */
+function fullHandshake(cx: HandshakeContext, hs: ServerHandshakeData, earlyOffered: boolean, full: (cx: HandshakeContext) => Step): Step {
+  if (earlyOffered) cx.skipEarlyData('undecryptable', skipBudget(hs.config));
+  return full(cx);
 }
 
 /**
@@ -310,6 +324,7 @@ export class ExpectEndOfEarlyData implements HandshakeState {
 export function sendTickets(cx: HandshakeContext, hs: ServerHandshakeData, resumptionSecret: Uint8Array, next: Tls13Traffic): Step {
   const config = hs.config;
   const count = ticketCount(hs);
+  if (count === 0) return next; // no closures on the common path without tickets
   const suite = hs.suite!;
   const alpn = hs.alpn === null ? null : hs.alpn.slice();
   const sni = hs.sni;
@@ -329,9 +344,7 @@ export function sendTickets(cx: HandshakeContext, hs: ServerHandshakeData, resum
       if (ticket.length < 1 || ticket.length > 0xffff) throw new TlsError('ERR_TLS_INTERNAL', `ticket of ${ticket.length} bytes: expected 1..65535`);
       const ext = emptyNewSessionTicketExtensions();
       if (maxEarly > 0) { ext.earlyData = maxEarly; ext.order = [ExtensionType.EarlyData]; }
-      const w = new Writer(ticket.length + 64);
-      encodeNewSessionTicket(w, { ticketLifetime: config.ticketLifetimeSeconds, ticketAgeAdd, ticketNonce: nonce, ticket, extensions: ext });
-      cx2.sendHandshake(w.toBytes());
+      cx2.sendHandshake(encodeMessage(encodeNewSessionTicket, { ticketLifetime: config.ticketLifetimeSeconds, ticketAgeAdd, ticketNonce: nonce, ticket, extensions: ext }));
       return one(cx2, i + 1);
     };
     if (store !== null) {

@@ -65,6 +65,16 @@ function ticketAead(provider: CryptoProvider): AeadAlgorithm {
   return fallback;
 }
 
+/** The key whose name starts `ticket` (names are public: a plain comparison), or null. */
+function keyNamed(keys: readonly TicketKey[], ticket: Uint8Array): TicketKey | null {
+  for (const k of keys) {
+    let i = 0;
+    while (i < KEY_NAME_LENGTH && k.name[i] === ticket[i]) i++;
+    if (i === KEY_NAME_LENGTH) return k;
+  }
+  return null;
+}
+
 /**
  * Creates the default stateless ticketer.
  * @throws TlsUsageError ERR_TLS_CONFIG for keys that are not 32 bytes or a bad period.
@@ -116,9 +126,8 @@ export function createTicketer(o: TicketerOptions): RotatingTicketer {
     decrypt(ticket: Uint8Array): Uint8Array | null {
       rotate();
       if (ticket.length < KEY_NAME_LENGTH + NONCE_LENGTH + TAG_LENGTH) return null;
-      const name = ticket.subarray(0, KEY_NAME_LENGTH);
-      const k = keys.find((x) => x.name.every((b, i) => b === name[i]));
-      if (k === undefined) return null; // an unknown (or retired) key: the client gets a full handshake
+      const k = keyNamed(keys, ticket);
+      if (k === null) return null; // an unknown (or retired) key: the client gets a full handshake
       const sealed = ticket.slice(KEY_NAME_LENGTH + NONCE_LENGTH); // decrypted in place: copy
       const n = k.key.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), k.name, sealed, sealed, 0);
       return n < 0 ? null : sealed.subarray(0, n);

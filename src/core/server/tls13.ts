@@ -134,7 +134,9 @@ export function sendEncryptedExtensions(cx: HandshakeContext, hs: ServerHandshak
   // RFC 8446 §4.2.10: an empty early_data accepts the client's 0-RTT data.
   eeExt.earlyData = earlyDataAccepted;
   // NSS's order (server_name last), so RFC 8448's EncryptedExtensions come out byte for byte.
-  eeExt.order = eeOrder.filter((t) => eeHas(eeExt, t));
+  const order: number[] = [];
+  for (const t of eeOrder) if (eeHas(eeExt, t)) order.push(t);
+  eeExt.order = order;
   const eeBytes = encodeMessage(encodeEncryptedExtensions, { extensions: eeExt });
   hs.transcript.add(eeBytes);
   cx.sendHandshake(eeBytes);

@@ -1,0 +1,158 @@
+// The JS SHA-256 / HMAC-SHA256 / HKDF-Expand for short inputs (src/providers/node/sha256-small.ts):
+// FIPS 180-4 example vectors, RFC 4231 HMAC-SHA256 cases 1-7, RFC 5869 A.1-A.3 through the node
+// provider's sha256 (which routes short inputs here), and a differential property test against
+// node:crypto across the 55/56/64-byte padding and block-size-key boundaries.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import fc from 'fast-check';
+import { hkdfExpandSha256Small, hmacSha256Small, sha256Small } from '../../src/providers/node/sha256-small.ts';
+import { sha256 } from '../../src/providers/node/hash.ts';
+import { fromHex, toHex, utf8 } from '../../src/core/util.ts';
+
+const ascii = (s: string): Uint8Array => utf8(s);
+
+// FIPS 180-4 / NIST CSRC "SHA256.pdf" examples, plus the empty message.
+const sha256Cases: [string, Uint8Array, string][] = [
+  ['empty', new Uint8Array(0), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+  ['"abc" (one block)', ascii('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
+  ['448-bit message (two blocks)', ascii('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'), '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'],
+  [
+    '896-bit message',
+    ascii('abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu'),
+    'cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1',
+  ],
+  ['1,000,000 x "a"', new Uint8Array(1_000_000).fill(0x61), 'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0'],
+];
+
+for (const [name, msg, want] of sha256Cases) {
+  test(`SHA-256 FIPS 180-4: ${name}`, () => {
+    assert.equal(toHex(sha256Small(msg)), want);
+  });
+}
+
+const aa131 = new Uint8Array(131).fill(0xaa);
+// RFC 4231 §4.2-§4.8 (HMAC-SHA-256 column).
+const hmacCases: { name: string; key: Uint8Array; data: Uint8Array; mac: string; truncate?: number }[] = [
+  { name: '1', key: new Uint8Array(20).fill(0x0b), data: ascii('Hi There'), mac: 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7' },
+  { name: '2 (key shorter than the output)', key: ascii('Jefe'), data: ascii('what do ya want for nothing?'), mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843' },
+  { name: '3', key: new Uint8Array(20).fill(0xaa), data: new Uint8Array(50).fill(0xdd), mac: '773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe' },
+  { name: '4', key: fromHex('0102030405060708090a0b0c0d0e0f10111213141516171819'), data: new Uint8Array(50).fill(0xcd), mac: '82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b' },
+  { name: '5 (truncation to 128 bits)', key: new Uint8Array(20).fill(0x0c), data: ascii('Test With Truncation'), mac: 'a3b6167473100ee06e0c796c2955552b', truncate: 16 },
+  { name: '6 (131-byte key, hashed first)', key: aa131, data: ascii('Test Using Larger Than Block-Size Key - Hash Key First'), mac: '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54' },
+  {
+    name: '7 (131-byte key, 152-byte data)',
+    key: aa131,
+    data: ascii('This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.'),
+    mac: '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2',
+  },
+];
+
+for (const c of hmacCases) {
+  test(`HMAC-SHA256 RFC 4231 test case ${c.name}`, () => {
+    for (const mac of [hmacSha256Small(c.key, c.data), sha256.hmac(c.key, c.data)]) {
+      assert.equal(mac.length, 32);
+      // Case 5: RFC 4231 §4.6 compares the leftmost 128 bits only (RFC 2104 §5).
+      assert.equal(toHex(c.truncate === undefined ? mac : mac.subarray(0, c.truncate)), c.mac);
+    }
+  });
+}
+
+function range(from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from + 1);
+  for (let i = 0; i < out.length; i++) out[i] = from + i;
+  return out;
+}
+
+// RFC 5869 Appendix A.1-A.3 through sha256.hkdfExtract/hkdfExpand (short inputs take the JS
+// path there) and through hkdfExpandSha256Small directly.
+const hkdfCases = [
+  {
+    name: 'A.1 basic',
+    ikm: fromHex('0b'.repeat(22)),
+    salt: fromHex('000102030405060708090a0b0c'),
+    info: fromHex('f0f1f2f3f4f5f6f7f8f9'),
+    length: 42,
+    prk: '077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5',
+    okm: '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
+  },
+  {
+    name: 'A.2 longer inputs and outputs',
+    ikm: range(0x00, 0x4f),
+    salt: range(0x60, 0xaf),
+    info: range(0xb0, 0xff),
+    length: 82,
+    prk: '06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244',
+    okm: 'b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87',
+  },
+  {
+    name: 'A.3 zero-length salt and info',
+    ikm: fromHex('0b'.repeat(22)),
+    salt: new Uint8Array(0),
+    info: new Uint8Array(0),
+    length: 42,
+    prk: '19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04',
+    okm: '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8',
+  },
+];
+
+for (const c of hkdfCases) {
+  test(`HKDF-SHA256 RFC 5869 ${c.name}`, () => {
+    const prk = sha256.hkdfExtract(c.salt, c.ikm);
+    assert.equal(toHex(prk), c.prk);
+    assert.equal(toHex(hmacSha256Small(c.salt, c.ikm)), c.prk);
+    assert.equal(toHex(sha256.hkdfExpand(prk, c.info, c.length)), c.okm);
+    assert.equal(toHex(hkdfExpandSha256Small(prk, c.info, c.length)), c.okm);
+  });
+}
+
+test('results are fresh arrays and do not depend on inputs zeroed after the call', () => {
+  const key = new Uint8Array(32).fill(7);
+  const data = new Uint8Array(40).fill(9);
+  const a = hmacSha256Small(key, data);
+  const want = toHex(a);
+  key.fill(0);
+  data.fill(0);
+  const b = hmacSha256Small(key, data);
+  assert.notEqual(a.buffer, b.buffer);
+  assert.equal(toHex(a), want);
+  b.fill(0);
+  assert.equal(toHex(a), want);
+  const e1 = hkdfExpandSha256Small(a, data, 32);
+  const e2 = hkdfExpandSha256Small(a, data, 32);
+  assert.notEqual(e1.buffer, e2.buffer);
+  assert.deepEqual(e1, e2);
+  assert.equal(hkdfExpandSha256Small(a, data, 0).length, 0);
+});
+
+const bytes = (max: number): fc.Arbitrary<Uint8Array> =>
+  fc.oneof(
+    fc.uint8Array({ minLength: 0, maxLength: max }),
+    // Weight the padding / block edges: 55, 56, 63, 64, 65, 119, 120, 127, 128, 129 bytes.
+    fc.constantFrom(0, 1, 31, 32, 33, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 183, 184, 191, 192, 193).filter((n) => n <= max).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+  );
+
+test('differential: SHA-256 and HMAC-SHA256 equal node:crypto (keys 0-200 B, messages 0-300 B)', () => {
+  fc.assert(
+    fc.property(bytes(200), bytes(300), (key, msg) => {
+      const want = createHmac('sha256', key).update(msg).digest('hex');
+      assert.equal(toHex(hmacSha256Small(key, msg)), want);
+      assert.equal(toHex(sha256.hmac(key, msg)), want);
+      assert.equal(toHex(sha256.hkdfExtract(key, msg)), want);
+      assert.equal(toHex(sha256Small(msg)), createHash('sha256').update(msg).digest('hex'));
+    }),
+    { seed: 0x5a256, numRuns: 3000 },
+  );
+});
+
+test('differential: HKDF-SHA256 extract + expand equal node:crypto hkdfSync (info 0-200 B, L 0-300)', () => {
+  fc.assert(
+    fc.property(bytes(100), bytes(100), bytes(200), fc.integer({ min: 0, max: 300 }), (salt, ikm, info, length) => {
+      const want = Buffer.from(hkdfSync('sha256', ikm, salt, info, length)).toString('hex');
+      const prk = sha256.hkdfExtract(salt, ikm);
+      assert.equal(toHex(sha256.hkdfExpand(prk, info, length)), want);
+      assert.equal(toHex(hkdfExpandSha256Small(prk, info, length)), want);
+    }),
+    { seed: 0x5a257, numRuns: 1500 },
+  );
+});
