@@ -16,6 +16,7 @@ import { TlsError } from '../../src/core/errors.ts';
 import { aes128Gcm, chacha20Poly1305 } from '../../src/providers/node/aead.ts';
 import { sha256, sha384 } from '../../src/providers/node/hash.ts';
 import { nodeCryptoProvider } from '../../src/providers/node/index.ts';
+import { createTicketer } from '../../src/core/server/ticketer.ts';
 import { createServerVerifier } from '../../src/webpki/index.ts';
 import { OpenSslPki, type CertificateAuthority } from '../helpers/pki-openssl.ts';
 import { handshake, readAll, transfer } from '../helpers/memory-pair.ts';
@@ -186,6 +187,29 @@ describe('engine: buffers after the handshake', () => {
     certified = { chain: [leaf.certDer], key: provider.loadSigningKey(leaf.keyPem) };
   });
   after(() => pki.cleanup());
+
+  it('post-handshake messages (tickets, KeyUpdate) regrow the buffers; they are dropped again once empty', () => {
+    const ticketer = createTicketer({ provider });
+    const c = new ClientConnection(createClientConfig({ provider, verifier: createServerVerifier({ roots: [root.certDer], signatures: provider.signatures }) }), 'server.test');
+    const s = new ServerConnection(createServerConfig({ provider, certificates: [certified], ticketer, ticketsToSend: 2 }));
+    type Internals = { deframer: { buf: Uint8Array }; joiner: { buf: Uint8Array }; handshakeBuffersReleased: boolean };
+    const held = (conn: ClientConnection | ServerConnection): number => {
+      const i = conn as unknown as Internals;
+      return i.deframer.buf.length + i.joiner.buf.length;
+    };
+    handshake(c, s); // the server's two NewSessionTickets reach the client after its Finished
+    assert.equal((c as unknown as Internals).handshakeBuffersReleased, true, 'client: released after the tickets');
+    assert.equal(held(c), 0, 'client: no record or handshake buffer held while idle after the tickets');
+    assert.equal(held(s), 0, 'server: none held while idle');
+    s.updateKeys(true);
+    transfer(s, c);
+    transfer(c, s);
+    assert.equal(held(c), 0, 'client: none held after a KeyUpdate');
+    assert.equal(held(s), 0, 'server: none held after the KeyUpdate answer');
+    s.writePlaintext(Uint8Array.of(7));
+    transfer(s, c);
+    assert.deepEqual(readAll(c), Uint8Array.of(7), 'data still flows');
+  });
 
   it('an established pair moves data both ways after the handshake buffers were released, and plaintext is never a Buffer', () => {
     const c = new ClientConnection(createClientConfig({ provider, verifier: createServerVerifier({ roots: [root.certDer], signatures: provider.signatures }) }), 'server.test');

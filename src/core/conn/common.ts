@@ -88,7 +88,8 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   private peerClosed = false;
   private closeSent = false;
   private keyUpdatePending = false;
-  // Set once the buffers the handshake grew have been dropped (memory per idle connection).
+  // Set once the buffers the handshake (or a post-handshake message) grew have been dropped
+  // (memory per idle connection); cleared when a post-handshake message arrives.
   private handshakeBuffersReleased = false;
   // 0-RTT (RFC 8446 §2.3, §4.2.10). Client: bytes still allowed under the early key (-1: not
   // writing early data), the plaintext sealer to restore on rejection, what we sent early, and
@@ -534,6 +535,9 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
       case ContentType.Handshake:
         this.joiner.push(plain.payload);
         this.drainHandshake();
+        // A post-handshake message (NewSessionTicket, KeyUpdate) regrew the buffers: drop them
+        // again once empty, or every client would keep ~5 KiB per idle connection.
+        if (this._negotiated !== null) this.handshakeBuffersReleased = false;
         return;
       case ContentType.Alert:
         this.handleAlert(plain.payload);
