@@ -407,8 +407,10 @@ const idleScenario: Scenario = {
     return {
       async rep() {
         const n = ctx.counts.idleConnections;
-        // Warm both processes (code loaded, JIT, pools) so the delta is the connections only.
-        await client.request({ cmd: 'handshakes', n: 20, concurrency: 4 });
+        // Warm both processes (code loaded, JIT, pools) so the delta is the connections only:
+        // as many handshakes as the handshake scenarios' JIT warm-up, or the code V8 compiles
+        // while the idle connections open would count as memory per connection.
+        await client.request({ cmd: 'handshakes', n: Math.max(20, ctx.counts.jitWarmup), concurrency: 16 });
         await server.request({ cmd: 'mark', gc: true });
         const c = await client.request({ cmd: 'idleOpen', n, concurrency: 16 });
         const s = await server.request({ cmd: 'mark', gc: true });
