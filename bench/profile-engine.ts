@@ -5,7 +5,7 @@
  * `--cpu-prof` to see where the time goes.
  *
  *   node --import tsx bench/profile-engine.ts [handshake|resume13|resume12|bulk|all] [--kind ecdsa|rsa|ed25519]
- *     [--suite TLS_AES_128_GCM_SHA256] [--n 400] [--mib 64] [--reps 5]
+ *     [--suite TLS_AES_128_GCM_SHA256] [--n 400] [--mib 64] [--reps 5] [--warmup 1500]
  */
 import process from 'node:process';
 import { createClientSessionStore } from '../src/core/client/session-store.ts';
@@ -28,6 +28,11 @@ const suite = arg('--suite', 'TLS_AES_128_GCM_SHA256');
 const n = Number(arg('--n', '400'));
 const mib = Number(arg('--mib', '64'));
 const reps = Number(arg('--reps', '5'));
+/**
+ * Handshakes before measuring: V8 keeps optimising the once-per-handshake code for ~1,500
+ * handshakes (BENCHMARKS.md, pass 4); `--warmup N` to change.
+ */
+const warmup = Number(arg('--warmup', '1500'));
 
 function cpu(): number {
   const u = process.cpuUsage();
@@ -94,7 +99,7 @@ try {
   };
 
   if (what === 'handshake' || what === 'all') {
-    for (let i = 0; i < 50; i++) pair(); // warm-up
+    for (let i = 0; i < warmup; i++) pair(); // JIT warm-up
     const cs: number[] = [], ss: number[] = [];
     for (let r = 0; r < reps; r++) {
       spent.client = 0; spent.server = 0;
@@ -135,8 +140,11 @@ try {
         if (tls12 ? store.tls12Size === 0 : store.size < count) throw new Error(`${mode}: priming kept ${store.size} tickets, ${store.tls12Size} TLS 1.2 sessions`);
         spent.client = c0; spent.server = s0;
       };
-      prime(50);
-      for (let i = 0; i < 50; i++) one(measured); // warm-up
+      for (let left = warmup; left > 0; left -= n) { // JIT warm-up, in chunks the store keeps
+        const k = Math.min(left, n);
+        prime(k);
+        for (let i = 0; i < k; i++) one(measured);
+      }
       const cs: number[] = [], ss: number[] = [];
       for (let r = 0; r < reps; r++) {
         prime(n);

@@ -2,7 +2,7 @@
 // cases 2, 4 and 16 (McGrew & Viega, "The Galois/Counter Mode of Operation", Appendix B).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aes128Gcm, aes256Gcm, chacha20Poly1305 } from '../../src/providers/node/aead.ts';
+import { aes128Gcm, aes256Gcm, chacha20Poly1305, withKeyForm } from '../../src/providers/node/aead.ts';
 import type { AeadAlgorithm } from '../../src/core/crypto/provider.ts';
 import { fromHex, toHex, utf8 } from '../../src/core/util.ts';
 
@@ -55,7 +55,9 @@ const vectors: { name: string; alg: AeadAlgorithm; key: Uint8Array; nonce: Uint8
   },
 ];
 
-for (const v of vectors) {
+for (const form of ['raw', 'keyobject'] as const) for (const v0 of vectors) {
+  // Both key forms the provider picks between per runtime (aead.ts), on this Node.
+  const v = { ...v0, alg: withKeyForm(v0.alg, form), name: `${v0.name} (${form} key)` };
   test(`${v.name}: seal and open`, () => {
     const key = v.alg.importKey(v.key);
     const out = new Uint8Array(v.pt.length + 16 + 3);
@@ -100,6 +102,21 @@ for (const v of vectors) {
     assert.deepEqual(buf.subarray(5, 5 + n), v.pt);
   });
 }
+
+test('a raw key is a private copy: zeroing the caller\'s array after import changes nothing', () => {
+  for (const form of ['raw', 'keyobject'] as const) {
+    const alg = withKeyForm(aes128Gcm, form);
+    const bytes = fromHex('feffe9928665731c6d6a8f9467308308');
+    const key = alg.importKey(bytes);
+    bytes.fill(0); // what the key schedule does with derived keys
+    const out = new Uint8Array(16 + 16);
+    key.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16), out, 0);
+    const ref = new Uint8Array(32);
+    aes128Gcm.importKey(fromHex('feffe9928665731c6d6a8f9467308308')).seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16), ref, 0);
+    assert.deepEqual(out, ref, `${form}: sealed under the key as it was at import`);
+  }
+  assert.throws(() => withKeyForm({ ...aes128Gcm }, 'raw'), { code: 'ERR_TLS_CONFIG' });
+});
 
 test('empty plaintext seals to a bare tag and opens to 0 bytes', () => {
   for (const alg of [aes128Gcm, aes256Gcm, chacha20Poly1305]) {

@@ -4,16 +4,16 @@
  * Short HMAC-SHA256 / HKDF-SHA256 inputs run in JS instead (sha256-small.ts; not in FIPS mode).
  */
 import { createHash, createHmac, createSecretKey, getFips, type Hash, type KeyObject } from 'node:crypto';
-import process from 'node:process';
 import type { HashAlgorithm, HashContext, HashName } from '../../core/crypto/provider.ts';
 import { TlsError } from '../../core/errors.ts';
 import { hkdfExpandSha256Small, hmacSha256Small } from './sha256-small.ts';
+import { RAW_KEYS_ARE_CHEAP } from './runtime.ts';
 
 // HMAC key form, chosen per runtime (measured here, one HMAC-SHA256 of 40 bytes): Node 20 /
 // OpenSSL 3.0 takes a raw key in ~4.5 µs and createSecretKey + HMAC costs ~7.5 µs; Node 24 /
 // OpenSSL 3.5 needs 15-28 µs with a raw key but the same ~7.5 µs via a KeyObject
 // (PLATFORM-NOTES). Node 21-23 are unmeasured and take the KeyObject path.
-const RAW_HMAC_KEYS = Number(process.versions.node.split('.')[0]) <= 20;
+const RAW_HMAC_KEYS = RAW_KEYS_ARE_CHEAP;
 
 function hmacKey(key: Uint8Array): Uint8Array | KeyObject {
   return RAW_HMAC_KEYS ? key : createSecretKey(key);
