@@ -57,16 +57,19 @@ describe('integrations over typetls', () => {
     }
   });
 
+  /** GET https://localhost:PORT/PATH through `agent`; resolves with the body. */
+  const httpsGet = (agent: Agent, path: string): Promise<string> => new Promise((resolve, reject) => {
+    https.get(`https://localhost:${port}${path}`, { agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+
   test('https.get through the compat Agent (keep-alive reuses the connection)', async () => {
     const agent = new Agent({ ca: p.root.certPem, keepAlive: true });
-    const get = (path: string): Promise<string> => new Promise((resolve, reject) => {
-      https.get(`https://localhost:${port}${path}`, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => { body += d; });
-        res.on('end', () => resolve(body));
-      }).on('error', reject);
-    });
+    const get = (path: string): Promise<string> => httpsGet(agent, path);
     try {
       assert.equal(await get('/a'), 'hello /a');
       assert.equal(await get('/b'), 'hello /b');
@@ -96,21 +99,13 @@ describe('integrations over typetls', () => {
   });
 
   test('the compat Agent resumes sessions from its cache (as https.Agent), per agent', async () => {
-    const get = (agent: Agent, path: string): Promise<string> => new Promise((resolve, reject) => {
-      https.get(`https://localhost:${port}${path}`, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => { body += d; });
-        res.on('end', () => resolve(body));
-      }).on('error', reject);
-    });
     const agent = new Agent({ ca: p.root.certPem });
     const other = new Agent({ ca: p.root.certPem, maxCachedSessions: 0 });
     try {
-      assert.equal(await get(agent, '/close-agent-1'), 'hello /close-agent-1');
-      assert.equal(await get(agent, '/close-agent-2'), 'hello /close-agent-2');
-      await get(other, '/close-other-1');
-      await get(other, '/close-other-2');
+      assert.equal(await httpsGet(agent, '/close-agent-1'), 'hello /close-agent-1');
+      assert.equal(await httpsGet(agent, '/close-agent-2'), 'hello /close-agent-2');
+      await httpsGet(other, '/close-other-1');
+      await httpsGet(other, '/close-other-2');
     } finally {
       agent.destroy();
       other.destroy();
