@@ -362,13 +362,11 @@ function scaled(raw: Map<string, number>, cpuPerConn: number): Bucket[] {
   return [...raw].map(([name, t]) => ({ name, us: (t / total) * cpuPerConn })).sort((a, b) => b.us - a.us);
 }
 
-/** CPU per connection of a child process on `side`, node:tls (`tls`) or bare TCP (`net`). */
-async function measureChild(kind: 'tls' | 'net', side: 'server' | 'client', mode: Mode, n: number, certKind: CertKind, certs: BenchCerts): Promise<number> {
-  const serverRole = kind === 'tls' ? 'tls-server' : 'net-server';
-  const clientRole = kind === 'tls' ? 'tls-client' : 'net-client';
-  const server = startPeer({ role: serverRole, certs, kind: certKind, mode, port: 0, n });
+/** CPU per connection on `side` of a bare TCP exchange with the same flights (both ends children). */
+async function measureBareTcp(side: 'server' | 'client', mode: Mode, n: number, certKind: CertKind, certs: BenchCerts): Promise<number> {
+  const server = startPeer({ role: 'net-server', certs, kind: certKind, mode, port: 0, n });
   const { port } = await server.message<{ port: number }>();
-  const client = startPeer({ role: clientRole, certs, kind: certKind, mode, port, n });
+  const client = startPeer({ role: 'net-client', certs, kind: certKind, mode, port, n });
   const c = await client.message<{ cpuPerConn: number }>();
   server.child.send({ stop: true });
   const s = await server.message<{ cpuPerConn: number }>();
@@ -405,7 +403,7 @@ async function main(): Promise<void> {
   const { certs, cleanup } = generateCerts();
   try {
     for (const side of sides) {
-      const bare = await measureChild('net', side, mode, n, kind, certs);
+      const bare = await measureBareTcp(side, mode, n, kind, certs);
       // Unprofiled windows first (the CPU figures), then profiled ones (the shares), A B A B.
       const nodeRun = await measureSide('node:tls', side, mode, n, kind, certs, false);
       const ourRun = await measureSide('typetls', side, mode, n, kind, certs, false);

@@ -330,7 +330,7 @@ function mlkemHandshakeScenario(): Scenario {
       const { server, client } = await startPair(ctx, `${name}-${group}`, params, 'hello', false);
       return {
         async warmUp() {
-          await client.request({ cmd: 'handshakes', n: ctx.counts.jitWarmup, concurrency: 16 });
+          if (ctx.counts.jitWarmup > 0) await client.request({ cmd: 'handshakes', n: ctx.counts.jitWarmup, concurrency: 16 });
           return new Map();
         },
         async rep() {
@@ -446,7 +446,7 @@ const inMemoryScenario: Scenario = {
     return {
       async warmUp() {
         // The JIT warm-up of the handshake scenarios, then one discarded repetition (bulk).
-        if (subs.includes('in-memory-handshake-ecdsa')) await w.request({ cmd: 'memHandshakes', n: ctx.counts.jitWarmup });
+        if (subs.includes('in-memory-handshake-ecdsa') && ctx.counts.jitWarmup > 0) await w.request({ cmd: 'memHandshakes', n: ctx.counts.jitWarmup });
         if (subs.includes('in-memory-resumption-psk')) {
           // In chunks as small as the measured ones: the stacks keep a bounded number of tickets.
           const chunk = ctx.counts.memHandshakes;

@@ -24,19 +24,6 @@ function latin1(b: Uint8Array): string {
   return fromUtf8(b) ?? Array.from(b, (c) => String.fromCharCode(c)).join('');
 }
 
-/**
- * RFC 8446 §4.2: every EncryptedExtensions extension answers one we offered (server_name only
- * when we sent one), or is always allowed. The same test `rejectUnsolicited` makes, without
- * building a Set per handshake.
- */
-function allSolicited(hs: ClientHandshakeData, types: readonly number[]): boolean {
-  for (const t of types) {
-    if (alwaysAllowedInEncryptedExtensions.includes(t)) continue;
-    if (!hs.offeredExtensions.has(t) || (t === ExtensionType.ServerName && hs.sni === null)) return false;
-  }
-  return true;
-}
-
 /** Waiting for EncryptedExtensions, the first message under handshake keys (RFC 8446 §4.3.1). */
 export class ExpectEncryptedExtensions implements HandshakeState {
   readonly name = 'ExpectEncryptedExtensions';
@@ -51,12 +38,9 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     const ee = expectMessage(m, HandshakeType.EncryptedExtensions, decodeEncryptedExtensions);
     hs.transcript.add(m.encoding);
     const e = ee.extensions;
-    if (!allSolicited(hs, e.order)) {
-      // Builds the allow-list only to name the offending extension.
-      const allowed = new Set<number>([...hs.offeredExtensions, ...alwaysAllowedInEncryptedExtensions]);
-      if (hs.sni === null) allowed.delete(ExtensionType.ServerName);
-      rejectUnsolicited(allowed, e.order, 'EncryptedExtensions');
-    }
+    const allowed = new Set<number>([...hs.offeredExtensions, ...alwaysAllowedInEncryptedExtensions]);
+    if (hs.sni === null) allowed.delete(ExtensionType.ServerName);
+    rejectUnsolicited(allowed, e.order, 'EncryptedExtensions');
     if (e.unknown.length > 0) rejectUnsolicited(new Set(), e.unknown, 'EncryptedExtensions');
     // RFC 8449 §4: the server's limit (>= 64, checked by the codec) bounds what we send from
     // now on; the codec's allow-list above only lets it in when we offered ours.

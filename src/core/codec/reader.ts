@@ -21,26 +21,27 @@ export class Reader {
     return this.end - this.pos;
   }
 
-  private need(n: number, field: string): void {
+  /** `suffix` is appended to the field name only in the error (no string built per read). */
+  private need(n: number, field: string, suffix = ''): void {
     if (this.end - this.pos < n) {
-      throw new TlsDecodeError('ERR_TLS_DECODE_TRUNCATED', `${field}: ${this.end - this.pos} bytes left, needs ${n}`);
+      throw new TlsDecodeError('ERR_TLS_DECODE_TRUNCATED', `${field}${suffix}: ${this.end - this.pos} bytes left, needs ${n}`);
     }
   }
 
-  u8(field: string): number {
-    this.need(1, field);
+  u8(field: string, suffix = ''): number {
+    this.need(1, field, suffix);
     return this.buf[this.pos++]!;
   }
 
-  u16(field: string): number {
-    this.need(2, field);
+  u16(field: string, suffix = ''): number {
+    this.need(2, field, suffix);
     const b = this.buf, p = this.pos;
     this.pos = p + 2;
     return (b[p]! << 8) | b[p + 1]!;
   }
 
-  u24(field: string): number {
-    this.need(3, field);
+  u24(field: string, suffix = ''): number {
+    this.need(3, field, suffix);
     const b = this.buf, p = this.pos;
     this.pos = p + 3;
     return (b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!;
@@ -68,29 +69,6 @@ export class Reader {
     return v;
   }
 
-  /**
-   * A vector's length prefix. The same as `u8/u16/u24(field + ' length')`, but the name is
-   * only built for the error: decoding a ClientHello reads ~50 of these.
-   */
-  private len8(field: string): number {
-    if (this.end - this.pos < 1) this.need(1, field + ' length');
-    return this.buf[this.pos++]!;
-  }
-
-  private len16(field: string): number {
-    if (this.end - this.pos < 2) this.need(2, field + ' length');
-    const b = this.buf, p = this.pos;
-    this.pos = p + 2;
-    return (b[p]! << 8) | b[p + 1]!;
-  }
-
-  private len24(field: string): number {
-    if (this.end - this.pos < 3) this.need(3, field + ' length');
-    const b = this.buf, p = this.pos;
-    this.pos = p + 3;
-    return (b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!;
-  }
-
   /** True when a vector with a 2-byte length starts here and fits in what is left. */
   fits16(): boolean {
     const left = this.end - this.pos;
@@ -106,26 +84,26 @@ export class Reader {
 
   /** `opaque field<min..max>` with a 1-byte length, as a view. */
   opaque8(field: string, min: number, max: number): Uint8Array {
-    const len = this.len8(field);
+    const len = this.u8(field, ' length');
     this.checkLen(len, field, min, max);
     return this.bytes(len, field);
   }
 
   opaque16(field: string, min: number, max: number): Uint8Array {
-    const len = this.len16(field);
+    const len = this.u16(field, ' length');
     this.checkLen(len, field, min, max);
     return this.bytes(len, field);
   }
 
   opaque24(field: string, min: number, max: number): Uint8Array {
-    const len = this.len24(field);
+    const len = this.u24(field, ' length');
     this.checkLen(len, field, min, max);
     return this.bytes(len, field);
   }
 
   /** A child reader bounded to a vector with a 1-byte length; the parent skips past it. */
   vec8(field: string, min: number, max: number): Reader {
-    const len = this.len8(field);
+    const len = this.u8(field, ' length');
     this.checkLen(len, field, min, max);
     const r = new Reader(this.buf, this.pos, this.pos + len);
     this.pos += len;
@@ -133,7 +111,7 @@ export class Reader {
   }
 
   vec16(field: string, min: number, max: number): Reader {
-    const len = this.len16(field);
+    const len = this.u16(field, ' length');
     this.checkLen(len, field, min, max);
     const r = new Reader(this.buf, this.pos, this.pos + len);
     this.pos += len;
@@ -141,7 +119,7 @@ export class Reader {
   }
 
   vec24(field: string, min: number, max: number): Reader {
-    const len = this.len24(field);
+    const len = this.u24(field, ' length');
     this.checkLen(len, field, min, max);
     const r = new Reader(this.buf, this.pos, this.pos + len);
     this.pos += len;

@@ -126,24 +126,15 @@ function checkVersion(ch: ClientHello): void {
  */
 function checkKeyShares(ch: ClientHello): void {
   const groups = ch.extensions.supportedGroups!;
-  const shares = ch.extensions.keyShare!;
-  // Clients send one or two shares: compare pairwise; Sets bound the work for long lists.
-  const long = shares.length > 4;
-  const seen = long ? new Set<number>() : null;
-  const listed = long ? new Set<number>(groups) : null;
-  for (let i = 0; i < shares.length; i++) {
-    const s = shares[i]!;
-    let dup = false;
-    if (seen !== null) {
-      dup = seen.has(s.group);
-      seen.add(s.group);
-    } else {
-      for (let j = 0; j < i; j++) if (shares[j]!.group === s.group) dup = true;
-    }
-    if (dup) {
+  // Sets, not includes(): a hostile hello may list thousands of groups and shares.
+  const listed = new Set<number>(groups);
+  const seen = new Set<number>();
+  for (const s of ch.extensions.keyShare!) {
+    if (seen.has(s.group)) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ClientHello has two key shares for ${codePointName(NamedGroup, s.group)} (RFC 8446 §4.2.8)`);
     }
-    if (listed !== null ? !listed.has(s.group) : !groups.includes(s.group)) {
+    seen.add(s.group);
+    if (!listed.has(s.group)) {
       throw new TlsProtocolError('ERR_TLS_PEER_ILLEGAL_PARAMETER', `ClientHello has a key share for ${codePointName(NamedGroup, s.group)}, which is not in its supported_groups (RFC 8446 §4.2.8)`);
     }
   }
