@@ -6,13 +6,8 @@
  *
  * The measured side is typetls in this process, profiled by V8's sampling profiler (through
  * node:inspector) over the measured window only; the peer is node:tls in a child process.
- * Every sample is put in one bucket by its stack (first rule that matches):
- *   - `node:crypto`: any frame in Node's crypto module (includes the OpenSSL work it calls);
- *   - `typetls engine JS`: the sample's own frame is in src/core, src/webpki or src/providers;
- *   - `typetls adapter JS`: the sample's own frame is in src/node (the TlsSocket, server, connect);
- *   - `node streams/net, for typetls`: Node's stream/net/event code called from src/node;
- *   - `node net (accept, sockets, timers)`: other Node library code;
- *   - `GC`, and `native/other` ((program), syscalls without a JS caller).
+ * Every sample is put in one bucket by its stack (profile-split.ts lists the rules: node:crypto,
+ * typetls engine JS, adapter JS, Node's stream/net code, GC, ...).
  * The profiler costs CPU itself and inflates JS against native code: the CPU per handshake comes
  * from a second, unprofiled window (`process.cpuUsage`), and each bucket's µs is its profile
  * share of that figure; `--detail` lists the top functions of each bucket; `--save PREFIX`
@@ -32,6 +27,7 @@ import { createTicketer } from '../src/core/server/ticketer.ts';
 import { connect, createClientConnectConfig, createServer, type TlsSocket } from '../src/node/index.ts';
 import { nodeCryptoProvider } from '../src/providers/node/index.ts';
 import { generateCerts, type BenchCerts, type CertKind } from './certs.ts';
+import { printSplit, split, type CpuProfile, type Split } from './profile-split.ts';
 
 // ---- child process: the node:tls peer (or the bare TCP peer, or node:tls on the measured side) ----
 
@@ -160,8 +156,6 @@ const FINISHED = Buffer.alloc(80);
 
 // ---- parent: the measured typetls side ----
 
-interface Bucket { name: string; us: number }
-
 function startPeer(init: Omit<PeerInit, 'warmup'>): { child: ChildProcess; message: <T>() => Promise<T> } {
   const child = fork(new URL(import.meta.url).pathname, ['--peer'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send({ ...init, warmup });
@@ -189,64 +183,10 @@ function post<T>(session: Session, method: string, params?: object): Promise<T> 
   });
 }
 
-interface CpuProfileNode { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
-interface CpuProfile { nodes: CpuProfileNode[]; samples: number[]; timeDeltas: number[] }
-
-/** Sorts every non-idle sample into a bucket (see the file comment); µs of profile time per bucket. */
-function buckets(profile: CpuProfile, detail: Map<string, Map<string, number>> | null = null): Map<string, number> {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const memo = new Map<number, string | null>();
-  const classify = (id: number): string | null => {
-    const node = byId.get(id)!;
-    const { functionName, url } = node.callFrame;
-    if (functionName === '(idle)') return null;
-    if (functionName === '(garbage collector)') return 'GC';
-    let inCrypto = false, fromAdapter = false, inNodeTls = false;
-    for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
-      const u = byId.get(p)!.callFrame.url;
-      if (u.includes('internal/crypto') || u === 'node:crypto') inCrypto = true;
-      if (u.includes('/src/node/')) fromAdapter = true;
-      if (u.includes('_tls_') || u.includes('internal/tls/')) inNodeTls = true;
-      if (u === 'node:inspector') return null; // the profiler's own start call
-    }
-    if (inCrypto) return 'node:crypto';
-    if (inNodeTls) return 'node:tls JS (+ OpenSSL under it)';
-    if (/\/src\/(core|webpki|providers)\//.test(url)) return 'typetls engine JS';
-    if (url.includes('/src/node/')) return 'typetls adapter JS';
-    if (url.startsWith('node:') || url === '') {
-      if (fromAdapter) return 'node streams/net, for typetls';
-      return url === '' && functionName === '(program)' ? 'no JS on the stack (libuv; for node:tls, OpenSSL)' : 'node net (accept, sockets, timers)';
-    }
-    return 'other JS (loader, bench)';
-  };
-  const out = new Map<string, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i]!;
-    let b = memo.get(id);
-    if (b === undefined) {
-      b = classify(id);
-      memo.set(id, b);
-    }
-    if (b === null) continue;
-    const dt = profile.timeDeltas[i] ?? 0;
-    out.set(b, (out.get(b) ?? 0) + dt);
-    if (detail !== null) {
-      const cf = byId.get(id)!.callFrame;
-      const fn = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}`;
-      let m = detail.get(b);
-      if (m === undefined) detail.set(b, m = new Map());
-      m.set(fn, (m.get(fn) ?? 0) + dt);
-    }
-  }
-  return out;
-}
-
 interface SideRun {
   readonly cpuPerConn: number;
   /** Profile µs per bucket, and per function in each bucket; null when not profiled. */
-  readonly profile: { buckets: Map<string, number>; detail: Map<string, Map<string, number>> } | null;
+  readonly profile: Split | null;
   readonly resumed: number;
 }
 
@@ -352,14 +292,7 @@ async function measureSide(impl: Impl, side: 'server' | 'client', mode: Mode, n:
   if (session === null || profile === null) return { cpuPerConn, profile: null, resumed };
   session.disconnect();
   if (saveTo !== null) writeFileSync(saveTo, JSON.stringify(profile));
-  const detail = new Map<string, Map<string, number>>();
-  return { cpuPerConn, profile: { buckets: buckets(profile, detail), detail }, resumed };
-}
-
-/** Profile shares scaled to `cpuPerConn` (an unprofiled window's CPU per connection). */
-function scaled(raw: Map<string, number>, cpuPerConn: number): Bucket[] {
-  const total = [...raw.values()].reduce((a, b) => a + b, 0);
-  return [...raw].map(([name, t]) => ({ name, us: (t / total) * cpuPerConn })).sort((a, b) => b.us - a.us);
+  return { cpuPerConn, profile: split(profile), resumed };
 }
 
 /** CPU per connection on `side` of a bare TCP exchange with the same flights (both ends children). */
@@ -371,18 +304,6 @@ async function measureBareTcp(side: 'server' | 'client', mode: Mode, n: number, 
   server.child.send({ stop: true });
   const s = await server.message<{ cpuPerConn: number }>();
   return side === 'server' ? s.cpuPerConn : c.cpuPerConn;
-}
-
-function printSplit(label: string, run: SideRun, prof: SideRun, detailed: boolean): void {
-  const p = prof.profile!;
-  const total = [...p.buckets.values()].reduce((a, b) => a + b, 0);
-  console.log(`  ${label.padEnd(34)} ${run.cpuPerConn.toFixed(0).padStart(6)} µs per connection, split by profile:`);
-  for (const b of scaled(p.buckets, run.cpuPerConn)) {
-    console.log(`    ${b.name.padEnd(48)} ${b.us.toFixed(0).padStart(6)} µs  ${((b.us / run.cpuPerConn) * 100).toFixed(1).padStart(5)} %`);
-    if (!detailed) continue;
-    const fns = [...(p.detail.get(b.name) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1]).slice(0, 8);
-    for (const [fn, us] of fns) console.log(`        ${((us / total) * run.cpuPerConn).toFixed(1).padStart(7)} µs  ${fn}`);
-  }
 }
 
 async function main(): Promise<void> {
@@ -412,8 +333,8 @@ async function main(): Promise<void> {
       console.log(`\n${side}, TLS 1.3 ${mode === 'full' ? 'full' : 'resumed (PSK + X25519)'} handshakes, ${kind} certificate, ${n} connections one at a time`);
       if (mode === 'resume13') console.log(`  resumed: typetls ${ourRun.resumed}/${n}, node:tls ${nodeRun.resumed}/${n} of the measured handshakes`);
       console.log(`  bare TCP, same flights, no TLS:     ${bare.toFixed(0).padStart(6)} µs per connection`);
-      printSplit('node:tls', nodeRun, nodeProf, detailed);
-      printSplit(`typetls (${(ourRun.cpuPerConn / nodeRun.cpuPerConn).toFixed(2)}x node:tls)`, ourRun, ourProf, detailed);
+      printSplit('node:tls', nodeRun.cpuPerConn, 'connection', nodeProf.profile!, detailed);
+      printSplit(`typetls (${(ourRun.cpuPerConn / nodeRun.cpuPerConn).toFixed(2)}x node:tls)`, ourRun.cpuPerConn, 'connection', ourProf.profile!, detailed);
     }
   } finally {
     cleanup();

@@ -64,6 +64,23 @@ test('bench/cpu-split.ts splits one side\'s CPU into buckets that add up to the 
   assert.ok(Math.abs(percent - 100) < 1, `shares add up to 100 %, saw ${percent}`);
 });
 
+test('bench/bulk-split.ts splits a bulk side\'s CPU per record, next to node:tls and plain TCP', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bulk-split.ts', 'recv', '--mib', '2', '--warm', '1', '--reps', '1'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `bulk-split exited with ${String(r.status)}: ${r.stderr}`);
+  assert.match(r.stdout, /plain TCP, same bytes: +[\d.]+ µs per 16 KiB/, 'the plain TCP baseline');
+  assert.match(r.stdout, /^ {2}node:tls +[\d.]+ µs per 16 KiB record/m, 'node:tls measured on the same side');
+  const ourPart = r.stdout.split(/^ {2}typetls /m)[1];
+  assert.notEqual(ourPart, undefined, `no typetls section in:\n${r.stdout}`);
+  const buckets = [...ourPart!.matchAll(/^ {4}(\S.*?) +([\d.]+) µs +([\d.]+) %$/gm)];
+  assert.ok(buckets.some((m) => m[1] === 'node:crypto'), `a node:crypto bucket among ${buckets.map((m) => m[1]).join(', ')}`);
+  const percent = buckets.reduce((a, m) => a + Number(m[3]), 0);
+  assert.ok(Math.abs(percent - 100) < 1, `shares add up to 100 %, saw ${percent}`);
+  assert.match(r.stdout, /CPU-bound MB\/s: typetls \d+, node:tls \d+/, 'both stacks\' CPU-bound throughput');
+});
+
 test('bench rejects unknown options', () => {
   assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
   assert.throws(() => parseArgs(['--reps', '0']), /--reps expects/);
