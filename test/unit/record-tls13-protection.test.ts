@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
-import { Tls13RecordOpener, Tls13RecordSealer, xorSequence, type RecordPadding } from '../../src/core/record/tls13-protection.ts';
+import { Tls13RecordOpener, Tls13RecordSealer, type RecordPadding } from '../../src/core/record/tls13-protection.ts';
+import { ivWord, writeNonce } from '../../src/core/record/static-iv.ts';
 import { RecordFragmenter } from '../../src/core/record/fragmenter.ts';
 import { RecordDeframer } from '../../src/core/record/deframer.ts';
 import { InboundOpaqueRecord, type InboundPlainRecord } from '../../src/core/record/record.ts';
@@ -244,11 +245,29 @@ describe('TLS 1.3 nonce for large sequence numbers', () => {
     const iv = filled(12, 1);
     const nonce = iv.slice();
     const seq = 0x12345678 * 2 ** 32 / 2 ** 12 + 0x9abcdef; // below 2^53
-    xorSequence(nonce, iv, seq);
+    writeNonce(nonce, ivWord(iv, 0), ivWord(iv, 1), ivWord(iv, 2), seq);
     const expect = iv.slice();
     const v = new DataView(expect.buffer);
     const big = BigInt(seq);
     v.setBigUint64(4, v.getBigUint64(4) ^ big);
     assert.deepEqual(nonce, expect);
+  });
+
+  it('matches iv XOR (0^32 || seq) bit for bit for IVs with high bits set and sequence numbers up to 2^53-1', () => {
+    // Words with the top bit set are negative int32s: the byte writes must not care.
+    const ivs = [filled(12, 0xff), Uint8Array.from({ length: 12 }, (_, i) => (i * 37 + 0x80) & 0xff), new Uint8Array(12)];
+    const seqs = [0, 1, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, 2 ** 32 + 5, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER];
+    for (const iv of ivs) {
+      for (const seq of seqs) {
+        const nonce = new Uint8Array(12).fill(0xaa);
+        writeNonce(nonce, ivWord(iv, 0), ivWord(iv, 1), ivWord(iv, 2), seq);
+        const expect = iv.slice();
+        const v = new DataView(expect.buffer);
+        v.setBigUint64(4, v.getBigUint64(4) ^ BigInt(seq));
+        assert.deepEqual(nonce, expect, `iv ${Buffer.from(iv).toString('hex')}, seq ${seq}`);
+      }
+    }
+    // A 4-byte TLS 1.2 GCM salt: word 0 only, the others read as zero.
+    assert.deepEqual([ivWord(Uint8Array.of(1, 2, 3, 4), 0), ivWord(Uint8Array.of(1, 2, 3, 4), 1), ivWord(Uint8Array.of(1, 2, 3, 4), 2)], [0x01020304, 0, 0]);
   });
 });

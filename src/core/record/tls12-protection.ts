@@ -18,7 +18,7 @@ import {
   type RecordOpener,
   type RecordSealer,
 } from './record.ts';
-import { xorSequence } from './tls13-protection.ts';
+import { ivWord, writeNonce } from './static-iv.ts';
 
 const TAG_LENGTH = 16;
 const EXPLICIT_NONCE_LENGTH = 8;
@@ -46,7 +46,10 @@ const AAD_SCRATCH = new Uint8Array(AAD_LENGTH);
 class Tls12State {
   readonly key: AeadKey;
   readonly explicitNonce: boolean;
-  readonly iv: Uint8Array;
+  // The write IV as words (static-iv.ts): the GCM salt is word 0, the others are 0 then.
+  readonly iv0: number;
+  readonly iv1: number;
+  readonly iv2: number;
   readonly nonce: Uint8Array = NONCE_SCRATCH;
   readonly aad: Uint8Array = AAD_SCRATCH;
   // The provider decrypts into new buffers (`AeadKey.openToNew`), decided once per key.
@@ -61,7 +64,9 @@ class Tls12State {
     }
     this.key = aead.importKey(key);
     this.openToNew = typeof this.key.openToNew === 'function';
-    this.iv = iv.slice();
+    this.iv0 = ivWord(iv, 0);
+    this.iv1 = ivWord(iv, 1);
+    this.iv2 = ivWord(iv, 2);
   }
 
   /** Fills aad = seq || type || version || length and all 12 bytes of the nonce for `seq`. */
@@ -75,14 +80,14 @@ class Tls12State {
     aad[12] = length;
     if (this.explicitNonce) {
       // salt || seq (RFC 5288 §3); the opener then puts the record's nonce_explicit in 4..11.
-      const nonce = this.nonce, iv = this.iv;
-      nonce[0] = iv[0]!;
-      nonce[1] = iv[1]!;
-      nonce[2] = iv[2]!;
-      nonce[3] = iv[3]!;
+      const nonce = this.nonce, salt = this.iv0;
+      nonce[0] = salt >>> 24;
+      nonce[1] = salt >>> 16;
+      nonce[2] = salt >>> 8;
+      nonce[3] = salt;
       writeUint64(nonce, 4, seq);
     } else {
-      xorSequence(this.nonce, this.iv, seq); // RFC 7905 §2
+      writeNonce(this.nonce, this.iv0, this.iv1, this.iv2, seq); // RFC 7905 §2
     }
   }
 }

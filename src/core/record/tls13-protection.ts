@@ -5,6 +5,7 @@
  */
 import { ContentType } from '../codec/codepoints.ts';
 import type { AeadAlgorithm, AeadKey } from '../crypto/provider.ts';
+import { ivWord, writeNonce } from './static-iv.ts';
 import { TlsDecodeError, TlsError, TlsProtocolError, TlsUsageError } from '../errors.ts';
 import {
   InboundPlainRecord,
@@ -69,7 +70,10 @@ export interface Tls13OpenerOptions {
 export class Tls13RecordSealer implements RecordSealer {
   readonly encrypting = true;
   private readonly key: AeadKey;
-  private readonly iv: Uint8Array;
+  // The static IV as words (static-iv.ts).
+  private readonly iv0: number;
+  private readonly iv1: number;
+  private readonly iv2: number;
   // invariant: 0 <= seq <= limit; seq is the number of records sealed under this key.
   private seq: number;
   private readonly limit: number;
@@ -83,8 +87,11 @@ export class Tls13RecordSealer implements RecordSealer {
    * @throws ERR_TLS_CONFIG for a bad iv length or padding policy.
    */
   constructor(aead: AeadAlgorithm, key: Uint8Array, iv: Uint8Array, options: Tls13SealerOptions = {}) {
+    checkIv(iv);
     this.key = aead.importKey(key);
-    this.iv = checkIv(iv);
+    this.iv0 = ivWord(iv, 0);
+    this.iv1 = ivWord(iv, 1);
+    this.iv2 = ivWord(iv, 2);
     this.seq = 0;
     this.limit = Math.min(options.confidentialityLimit ?? aead.confidentialityLimit, MAX_SEQUENCE_NUMBER);
     const margin = options.keyUpdateMargin ?? Math.min(1024, Math.floor(this.limit / 4));
@@ -155,7 +162,7 @@ export class Tls13RecordSealer implements RecordSealer {
     if (plain !== out || offset !== body) out.set(plain.subarray(offset, offset + length), body);
     out[body + length] = contentType;
     if (pad > 0) out.fill(0, body + length + 1, body + inner);
-    xorSequence(NONCE_SCRATCH, this.iv, this.seq);
+    writeNonce(NONCE_SCRATCH, this.iv0, this.iv1, this.iv2, this.seq);
     this.key.seal(NONCE_SCRATCH, aad, out.subarray(body, body + inner), out, body);
     this.seq++;
     return total;
@@ -190,7 +197,10 @@ export class Tls13RecordSealer implements RecordSealer {
 export class Tls13RecordOpener implements RecordOpener {
   readonly decrypting = true;
   private readonly key: AeadKey;
-  private readonly iv: Uint8Array;
+  // The static IV as words (static-iv.ts).
+  private readonly iv0: number;
+  private readonly iv1: number;
+  private readonly iv2: number;
   // invariant: 0 <= seq <= MAX_SEQUENCE_NUMBER; records opened successfully under this key.
   private seq: number;
   // invariant: 0 <= failures <= integrityLimit; failed authentications under this key.
@@ -201,9 +211,12 @@ export class Tls13RecordOpener implements RecordOpener {
 
   /** @throws ERR_TLS_CONFIG for a bad iv length. */
   constructor(aead: AeadAlgorithm, key: Uint8Array, iv: Uint8Array, options: Tls13OpenerOptions = {}) {
+    checkIv(iv);
     this.key = aead.importKey(key);
     this.openToNew = typeof this.key.openToNew === 'function';
-    this.iv = checkIv(iv);
+    this.iv0 = ivWord(iv, 0);
+    this.iv1 = ivWord(iv, 1);
+    this.iv2 = ivWord(iv, 2);
     this.seq = 0;
     this.failures = 0;
     this.integrityLimit = Math.min(options.integrityLimit ?? aead.integrityLimit, MAX_SEQUENCE_NUMBER);
@@ -264,7 +277,7 @@ export class Tls13RecordOpener implements RecordOpener {
     }
     // RFC 8446 §5.2: additional_data = the header as received.
     writeRecordHeader(AAD_SCRATCH, 0, record.contentType, record.legacyVersion, length);
-    xorSequence(NONCE_SCRATCH, this.iv, this.seq);
+    writeNonce(NONCE_SCRATCH, this.iv0, this.iv1, this.iv2, this.seq);
     // Providers that cannot decrypt in place hand over a fresh buffer (no copy back, and the
     // engine keeps it without another copy); the others decrypt into the record buffer.
     let plain = payload;
@@ -314,30 +327,8 @@ export class Tls13RecordOpener implements RecordOpener {
 const NONCE_SCRATCH = new Uint8Array(NONCE_LENGTH);
 const AAD_SCRATCH = new Uint8Array(RECORD_HEADER_LENGTH);
 
-function checkIv(iv: Uint8Array): Uint8Array {
+function checkIv(iv: Uint8Array): void {
   if (iv.length !== NONCE_LENGTH) {
     throw new TlsUsageError('ERR_TLS_CONFIG', `AEAD iv of ${iv.length} bytes: expected ${NONCE_LENGTH}`);
   }
-  return iv.slice();
-}
-
-/**
- * nonce = iv XOR (0^32 || seq as uint64 big-endian) (RFC 8446 §5.3; RFC 7905 §2 is the same).
- * Writes all 12 bytes, so `nonce` may be a scratch buffer shared between keys.
- */
-export function xorSequence(nonce: Uint8Array, iv: Uint8Array, seq: number): void {
-  nonce[0] = iv[0]!;
-  nonce[1] = iv[1]!;
-  nonce[2] = iv[2]!;
-  nonce[3] = iv[3]!;
-  const hi = Math.floor(seq / 0x100000000);
-  const lo = seq >>> 0;
-  nonce[4] = iv[4]! ^ (hi >>> 24);
-  nonce[5] = iv[5]! ^ ((hi >>> 16) & 0xff);
-  nonce[6] = iv[6]! ^ ((hi >>> 8) & 0xff);
-  nonce[7] = iv[7]! ^ (hi & 0xff);
-  nonce[8] = iv[8]! ^ (lo >>> 24);
-  nonce[9] = iv[9]! ^ ((lo >>> 16) & 0xff);
-  nonce[10] = iv[10]! ^ ((lo >>> 8) & 0xff);
-  nonce[11] = iv[11]! ^ (lo & 0xff);
 }
