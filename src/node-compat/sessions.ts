@@ -351,6 +351,14 @@ export class CompatServerConnection extends ServerConnection {
     return n;
   }
 
+  override lendTls(data: Uint8Array): number {
+    // Shown before it is lent: the engine may decrypt records in place later.
+    if (!this.sessions.inspecting) return super.lendTls(data);
+    const n = super.readTls(data);
+    if (n > 0) this.sessions.feed(n === data.length ? data : data.subarray(0, n));
+    return n;
+  }
+
   override processNewPackets(): IoState {
     if (this.sessions.pending !== null) return IDLE;
     return super.processNewPackets();

@@ -78,6 +78,8 @@ export class TlsSocket extends Duplex {
   _drainHooked = false;
   /** @internal When the handshake times out (`performance.now()` ms); 0 when no timeout is pending. */
   _handshakeDeadline = 0;
+  /** @internal Transport chunks are lent to the engine (`lendTls`), decided at the first chunk. */
+  _lendReads: boolean | null = null;
 
   constructor(options: TlsSocketOptions) {
     const hwm = options.highWaterMark ?? 16 * 1024;
@@ -296,11 +298,20 @@ function onTransportData(this: Duplex, chunk: Buffer | string): void {
   if (s === undefined || s._failed || s.destroyed) return;
   const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
   const c = s.connection;
+  // A kernel socket's chunks are fresh memory nobody else writes: hand them over, no copy.
+  const lend = typeof chunk === 'string' || (s._lendReads ??= isKernelSocket(this));
   let off = 0;
   try {
     while (off < bytes.length) {
-      const n = c.readTls(off === 0 ? bytes : bytes.subarray(off));
+      const rest = off === 0 ? bytes : bytes.subarray(off);
+      const n = lend ? c.lendTls(rest) : c.readTls(rest);
       off += n;
+      if (n > 0 && lend && off < bytes.length && !s._blocked) {
+        // The lend completed a record that straddled two reads: take it, then lend the rest.
+        if (s._driving) driveOnce(s);
+        else drive(s);
+        if (s._failed || s.destroyed) return;
+      }
       if (n === 0) {
         // The engine's buffers are full: let it consume what it holds, then retry once.
         if (s._blocked) {
@@ -313,7 +324,7 @@ function onTransportData(this: Duplex, chunk: Buffer | string): void {
         if (s._driving) driveOnce(s);
         else drive(s);
         if (s._failed || s.destroyed) return;
-        const m = c.readTls(bytes.subarray(off));
+        const m = lend ? c.lendTls(bytes.subarray(off)) : c.readTls(bytes.subarray(off));
         if (m === 0) {
           fail(s, new TlsError('ERR_TLS_INTERNAL', `engine accepted no bytes of ${bytes.length - off} after processing`));
           return;
@@ -474,7 +485,7 @@ function flushTls(s: TlsSocket): boolean {
     // transport has completed every write: at once when the kernel took it during write()
     // (usual on loopback), else at the 'drain' (onTransportDrain). A few tracked per socket.
     let track = false;
-    if (isRecyclableSealed(b) && kernelTakesWrites(t)) {
+    if (isRecyclableSealed(b) && isKernelSocket(t)) {
       const sent = s._sentBuffers ??= [];
       if (sent.length < MAX_TRACKED_SENT) {
         sent.push(b);
@@ -512,12 +523,13 @@ function recycleIfWritten(s: TlsSocket, t: Duplex): void {
 
 
 /**
- * True when the transport's write callback means the kernel has the bytes and nothing keeps
- * the chunk: a `net.Socket` over a TCP or pipe handle (libuv writes from our memory until it
- * calls back). Not for other Duplexes, nor a net.Socket over a JS stream, which may pass the
- * chunk itself on to a reader.
+ * True for a `net.Socket` over a TCP or pipe handle: its write callback means the kernel has
+ * the bytes and nothing keeps the chunk (libuv writes from our memory until it calls back), and
+ * each chunk it reads arrives in memory of its own (Node allocates one per read), which we may
+ * hand to the engine. Not for other Duplexes, nor a net.Socket over a JS stream, which may pass
+ * chunks on to or from someone else.
  */
-function kernelTakesWrites(t: Duplex): boolean {
+function isKernelSocket(t: Duplex): boolean {
   if (!(t instanceof Socket)) return false;
   const name = (t as unknown as { _handle?: { constructor?: { name?: string } } | null })._handle?.constructor?.name;
   return name === 'TCP' || name === 'Pipe';

@@ -53,6 +53,35 @@ function deframeChunks(d: RecordDeframer, chunks: Uint8Array[]): string[] {
   return seen;
 }
 
+/**
+ * Feeds `chunks` as the Node adapter does with `lend()`: each chunk (a fresh copy, as a
+ * transport read) is handed over, records are taken whenever it was accepted in part, and right
+ * after the next chunk's first lend the previous one is overwritten, so any byte the deframer
+ * still needed from it must have been copied by then.
+ */
+function deframeLent(d: RecordDeframer, chunks: Uint8Array[], capacity: number): string[] {
+  const seen: string[] = [];
+  let previous: Uint8Array | null = null;
+  for (const c of chunks) {
+    const own = c.slice();
+    let off = 0;
+    while (off < own.length) {
+      const n = d.lend(off === 0 ? own : own.subarray(off));
+      off += n;
+      if (previous !== null) {
+        previous.fill(0xee);
+        previous = null;
+      }
+      // Our own buffer stays within the capacity; only a lent chunk may be larger.
+      assert.ok(d.buffered() <= Math.max(capacity, own.length), `buffered ${d.buffered()}`);
+      for (let r = d.next(); r !== null; r = d.next()) seen.push(`${r.contentType}/${r.legacyVersion}/${Buffer.from(r.payload).toString('hex')}`);
+      if (n === 0) assert.fail('deframer stalled with complete records drained');
+    }
+    previous = own;
+  }
+  return seen;
+}
+
 const recordArb = fc.record({
   type: fc.integer({ min: 20, max: 23 }),
   payload: fc.uint8Array({ maxLength: 600 }),
@@ -66,6 +95,41 @@ describe('record layer fuzzing', () => {
       assert.deepEqual(deframeChunks(new RecordDeframer(), [wire]), expected);
       assert.deepEqual(deframeChunks(new RecordDeframer(), chunksOf(wire, cuts)), expected);
     }), { numRuns: RUNS });
+  });
+
+  it('lending chunks (no copy) yields the same records as copying them, for any chunking', () => {
+    fc.assert(fc.property(fc.array(recordArb, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (records, cuts) => {
+      const wire = concat(records.map((r) => rec(r.type, r.payload)));
+      const expected = records.map((r) => `${r.type}/${0x0303}/${Buffer.from(r.payload).toString('hex')}`);
+      assert.deepEqual(deframeLent(new RecordDeframer(), [wire], MAX_WIRE_RECORD_LENGTH * 2), expected);
+      assert.deepEqual(deframeLent(new RecordDeframer(MAX_WIRE_RECORD_LENGTH), chunksOf(wire, cuts), MAX_WIRE_RECORD_LENGTH), expected);
+    }), { numRuns: RUNS });
+  });
+
+  it('lending random bytes gives the same records or the same TlsError as copying them', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat(), { maxLength: 10 }), (bytes, cuts) => {
+      const run = (lend: boolean): string => {
+        const d = new RecordDeframer(MAX_WIRE_RECORD_LENGTH);
+        const out: string[] = [];
+        try {
+          for (const c of chunksOf(bytes, cuts)) {
+            const own = c.slice();
+            let off = 0;
+            while (off < own.length) {
+              const n = lend ? d.lend(own.subarray(off)) : d.write(own, off);
+              off += n;
+              for (let r = d.next(); r !== null; r = d.next()) out.push(`${r.contentType}:${Buffer.from(r.payload).toString('hex')}`);
+              if (n === 0) return `${out.join(',')} stalled`;
+            }
+          }
+          return `${out.join(',')} partial=${String(d.hasPartialRecord())}`;
+        } catch (e) {
+          if (!(e instanceof TlsError)) throw e;
+          return `${out.join(',')} ${e.code}`;
+        }
+      };
+      assert.equal(run(true), run(false));
+    }), { numRuns: RUNS * 2 });
   });
 
   it('random bytes give records or a TlsError, never anything else, within the bound', () => {

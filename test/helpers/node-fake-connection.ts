@@ -41,6 +41,14 @@ export class FakeConnection implements TlsConnection {
     if (side === 'client') this.frame(Frame.Hello, new Uint8Array(0));
   }
 
+  /** Counts the adapter's lends; the fake copies either way. */
+  lends = 0;
+
+  lendTls(data: Uint8Array): number {
+    this.lends++;
+    return this.readTls(data);
+  }
+
   readTls(data: Uint8Array): number {
     const limit = this.options.inputLimit ?? 1 << 20;
     const n = Math.min(data.length, limit - this.input.length);

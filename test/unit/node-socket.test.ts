@@ -205,3 +205,30 @@ test('the handshake timeout fails a stalled handshake', async () => {
     await once(listener, 'close');
   }
 });
+
+test('reads from a kernel socket are lent to the engine; reads from any other Duplex are copied', async () => {
+  const p = await pair();
+  try {
+    await Promise.all([once(p.server, 'secure'), once(p.client, 'secureConnect')]);
+    const got = once(p.server, 'data');
+    p.client.write('over TCP');
+    await got;
+    assert.ok(p.serverConnection.lends > 0, `a net.Socket's chunks are lent (lends: ${p.serverConnection.lends})`);
+  } finally {
+    await p.close();
+  }
+  const [rawClient, rawServer] = duplexPair(16 * 1024);
+  const serverConnection = new FakeConnection('server');
+  const server = new TlsSocket({ connection: serverConnection, transport: rawServer });
+  const client = new TlsSocket({ connection: new FakeConnection('client'), transport: rawClient });
+  try {
+    await Promise.all([once(server, 'secure'), once(client, 'secureConnect')]);
+    const got = once(server, 'data');
+    client.write('over an in-memory pair');
+    await got;
+    assert.equal(serverConnection.lends, 0, 'a Duplex that may share its chunks is copied from');
+  } finally {
+    client.destroy();
+    server.destroy();
+  }
+});

@@ -183,3 +183,101 @@ describe('RecordDeframer', () => {
     expectTlsError(() => new RecordDeframer(MAX_WIRE_RECORD_LENGTH - 1), 'ERR_TLS_CONFIG', null);
   });
 });
+
+describe('RecordDeframer.lend (zero-copy hand-over of transport reads)', () => {
+  const A = rec(23, 0x0303, filled(300, 1));
+  const B = rec(23, 0x0303, filled(500, 2));
+  const C = rec(22, 0x0303, filled(40, 3));
+
+  it('reads records straight from a lent array when nothing is buffered', () => {
+    const d = new RecordDeframer();
+    const wire = concat([A, C]);
+    assert.equal(d.lend(wire), wire.length);
+    const r1 = d.next()!, r2 = d.next()!;
+    assert.equal(r1.payload.buffer, wire.buffer, 'payload is a view of the lent array, not a copy');
+    assert.deepEqual([...r2.payload], [...C.subarray(5)]);
+    assert.equal(d.next(), null);
+    assert.equal(d.buffered(), 0);
+    assert.equal(d.release(), true, 'nothing held once the lent array is consumed');
+  });
+
+  it('copies only the bytes that complete a straddling record, then lends the rest', () => {
+    const d = new RecordDeframer();
+    const first = concat([A, B.subarray(0, 10)]);
+    const second = concat([B.subarray(10), C]);
+    assert.equal(d.lend(first), first.length);
+    assert.deepEqual([...d.next()!.payload], [...A.subarray(5)]);
+    assert.equal(d.next(), null);
+    const need = B.length - 10;
+    assert.equal(d.lend(second), need, 'takes exactly the rest of the partial record');
+    first.fill(0xee); // the partial record was copied out of the first array
+    const rb = d.next()!;
+    assert.deepEqual([...rb.payload], [...B.subarray(5)]);
+    assert.equal(d.next(), null);
+    const rest = second.subarray(need);
+    assert.equal(d.lend(rest), rest.length, 'the rest is lent whole');
+    const rc = d.next()!;
+    assert.equal(rc.payload.buffer, second.buffer, 'lent, not copied');
+    assert.deepEqual([...rc.payload], [...C.subarray(5)]);
+  });
+
+  it('reads a record header split across two lent arrays', () => {
+    for (let cut = 1; cut < 5; cut++) {
+      const d = new RecordDeframer();
+      const first = concat([A, B.subarray(0, cut)]);
+      assert.equal(d.lend(first), first.length);
+      assert.ok(d.next() !== null, 'A');
+      assert.equal(d.next(), null);
+      const second = concat([B.subarray(cut), C]);
+      assert.equal(d.lend(second), B.length - cut, `header cut after ${cut} bytes`);
+      assert.deepEqual([...d.next()!.payload], [...B.subarray(5)]);
+      assert.equal(d.lend(second.subarray(B.length - cut)), C.length);
+      assert.deepEqual([...d.next()!.payload], [...C.subarray(5)]);
+    }
+  });
+
+  it('copies, within the capacity, when complete records are still waiting (a blocked engine)', () => {
+    const d = new RecordDeframer(MAX_WIRE_RECORD_LENGTH);
+    const first = concat([A, B]);
+    assert.equal(d.lend(first), first.length);
+    // Nothing taken: the next lend moves the waiting records into our buffer and copies what fits.
+    const big = rec(23, 0x0303, filled(16000, 4));
+    const n = d.lend(big);
+    assert.ok(n > 0 && n < big.length, `accepted part of it: ${n}`);
+    assert.ok(d.buffered() <= MAX_WIRE_RECORD_LENGTH, `buffered ${d.buffered()} within the capacity`);
+    first.fill(0xee);
+    assert.deepEqual([...d.next()!.payload], [...A.subarray(5)]);
+    assert.deepEqual([...d.next()!.payload], [...B.subarray(5)]);
+    assert.equal(d.next(), null);
+    let off = n;
+    while (off < big.length) off += d.lend(big.subarray(off));
+    assert.deepEqual([...d.next()!.payload], [...big.subarray(5)]);
+  });
+
+  it('accepts nothing more while more than the capacity of a lent array is waiting', () => {
+    const records = Array.from({ length: 5 }, (_, i) => rec(23, 0x0303, filled(10000, i)));
+    const wire = concat(records);
+    const d = new RecordDeframer(MAX_WIRE_RECORD_LENGTH);
+    assert.equal(d.lend(wire), wire.length, 'a lent array may exceed the capacity');
+    assert.equal(d.lend(C), 0, 'too much waiting to take it back');
+    assert.equal(d.write(C), 0);
+    for (const r of records) assert.deepEqual([...d.next()!.payload], [...r.subarray(5)]);
+    assert.equal(d.lend(C), C.length);
+  });
+
+  it('fails a straddling record with an oversized length as write() does', () => {
+    const bad = Uint8Array.of(23, 3, 3, 0xff, 0xff);
+    for (const how of ['lend', 'write'] as const) {
+      const d = new RecordDeframer();
+      const first = concat([A, bad.subarray(0, 3)]);
+      assert.equal(how === 'lend' ? d.lend(first) : d.write(first), first.length);
+      assert.ok(d.next() !== null);
+      assert.equal(d.next(), null);
+      const second = concat([bad.subarray(3), new Uint8Array(100)]);
+      if (how === 'lend') d.lend(second);
+      else d.write(second);
+      assert.throws(() => d.next(), (e: unknown) => e instanceof TlsError && e.code === 'ERR_TLS_RECORD_OVERFLOW', how);
+      assert.equal(d.lend(C), 0, 'failed: accepts nothing');
+    }
+  });
+});

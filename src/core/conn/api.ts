@@ -4,7 +4,8 @@
  *
  * Driving loop, in words:
  *   1. bytes arrive from the transport -> `readTls(bytes)` (copies what it accepts; returns the
- *      count; a full internal buffer accepts less: call `processNewPackets()` and retry);
+ *      count; a full internal buffer accepts less: call `processNewPackets()` and retry), or
+ *      `lendTls(bytes)` to hand a fresh read buffer over without the copy;
  *   2. `processNewPackets()`; on a `TlsError` the connection is failed: still flush
  *      `writeTls()` (it holds the alert), then close the transport;
  *   3. if `blockedOn()` returns a Promise, a user callback is pending: await it, then call
@@ -79,6 +80,14 @@ export interface CertificateCompressionInfo {
 export interface TlsConnection {
   readonly side: 'client' | 'server';
   readTls(data: Uint8Array): number;
+  /**
+   * `readTls` without the copy: when nothing is buffered the engine takes `data` itself, reads
+   * records from it and may decrypt them in place, so the caller hands the array over and must
+   * not read, write or reuse it afterwards (a transport's fresh read buffer, e.g. a net.Socket
+   * 'data' chunk). Returns the bytes accepted, as `readTls` (all of `data` when nothing was
+   * buffered; otherwise it copies what fits).
+   */
+  lendTls(data: Uint8Array): number;
   processNewPackets(): IoState;
   writeTls(): Uint8Array | null;
   wantsRead(): boolean;

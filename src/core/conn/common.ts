@@ -145,6 +145,12 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
     return this.deframer.write(data);
   }
 
+  lendTls(data: Uint8Array): number {
+    if (this._error !== null) return 0;
+    if (this.receivedBytes >= MAX_RECEIVED_PLAINTEXT) return 0;
+    return this.deframer.lend(data);
+  }
+
   processNewPackets(): IoState {
     if (this._error !== null) throw this._error;
     try {

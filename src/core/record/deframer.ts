@@ -21,8 +21,10 @@ const EMPTY = new Uint8Array(0);
  * Reassembles records from received bytes.
  *
  * `write()` copies what fits into a buffer of at most `capacity` bytes, allocated on first use
- * and grown on demand (an idle connection holds none after `release()`); `next()` returns the next
- * complete record or `null` when more bytes are needed. Header fields are checked as soon as
+ * and grown on demand (an idle connection holds none after `release()`); `lend()` takes the
+ * caller's array itself when nothing is buffered (no copy; only a partial record left at its end
+ * is copied, by the next `write()` or `lend()`); `next()` returns the next complete record or
+ * `null` when more bytes are needed. Header fields are checked as soon as
  * their bytes arrive, so an oversized length is refused before its body is buffered. After an
  * error the deframer is failed: `next()` throws the same error again and `write()` accepts
  * nothing.
@@ -34,9 +36,14 @@ const EMPTY = new Uint8Array(0);
  * ```
  */
 export class RecordDeframer {
+  // Our buffer, or (while `lent`) the caller's array handed over by `lend()`.
   private buf: Uint8Array;
+  // Our own buffer, kept while `buf` is a lent array (reused once the lent bytes are consumed).
+  private own: Uint8Array;
+  private lent: boolean;
   private readonly capacity: number;
   // invariant: 0 <= start <= end <= buf.length; bytes [start, end) are unconsumed.
+  // invariant: !lent implies buf === own and end - start <= capacity.
   private start: number;
   private end: number;
   private failed: TlsError | null;
@@ -51,6 +58,8 @@ export class RecordDeframer {
     }
     this.capacity = capacity;
     this.buf = EMPTY;
+    this.own = EMPTY;
+    this.lent = false;
     this.start = 0;
     this.end = 0;
     this.failed = null;
@@ -63,6 +72,7 @@ export class RecordDeframer {
    */
   write(data: Uint8Array, offset = 0, length: number = data.length - offset): number {
     if (this.failed !== null || length <= 0) return 0;
+    if (this.lent && !this.takeBack()) return 0;
     let buf = this.buf;
     if (this.start === this.end) {
       this.start = 0;
@@ -80,7 +90,7 @@ export class RecordDeframer {
       while (cap < this.end + length && cap < this.capacity) cap *= 2;
       const grown = new Uint8Array(Math.min(cap, this.capacity));
       if (this.end > 0) grown.set(buf.subarray(0, this.end));
-      this.buf = buf = grown;
+      this.buf = this.own = buf = grown;
     }
     const n = Math.min(length, buf.length - this.end);
     if (n > 0) {
@@ -88,6 +98,71 @@ export class RecordDeframer {
       this.end += n;
     }
     return n;
+  }
+
+  /**
+   * Takes `data` itself instead of a copy when nothing is buffered, and returns `data.length`:
+   * records are then read straight from it, and their payloads may be decrypted in place, so the
+   * caller hands the array over (it must not read, write or reuse it afterwards). A partial
+   * record left at its end is copied into our buffer by the next `write()` or `lend()`. When a
+   * partial record is buffered, it copies only the bytes of `data` that complete it and returns
+   * that count: take the record with `next()`, then lend the rest. When complete records are
+   * buffered it is `write(data)` (a copy; may accept less). The lent array may be larger than
+   * `capacity`: its size is the caller's (a transport read), and nothing more is accepted until
+   * the records in it are taken.
+   */
+  lend(data: Uint8Array): number {
+    if (this.failed !== null || data.length === 0) return 0;
+    if (this.start !== this.end) {
+      // A partial record is buffered (a record straddles transport reads): copy only what
+      // completes it, so that once it is taken the rest of `data` can be lent.
+      if (this.lent && !this.takeBack()) return 0;
+      const need = this.partialRemainder(data);
+      return need < 0 ? this.write(data) : this.write(data, 0, Math.min(need, data.length));
+    }
+    this.buf = data;
+    this.lent = true;
+    this.start = 0;
+    this.end = data.length;
+    return data.length;
+  }
+
+  /**
+   * With a partial record at the front of our buffer: how many bytes of `data` complete it (its
+   * header may be partly in `data`); -1 when a complete record is already buffered or the length
+   * is too large (then `next()` decides, and `write()` copies as usual).
+   */
+  private partialRemainder(data: Uint8Array): number {
+    const avail = this.end - this.start;
+    if (avail + data.length < RECORD_HEADER_LENGTH) return data.length;
+    const b = this.buf, p = this.start;
+    const hi = avail > 3 ? b[p + 3]! : data[3 - avail]!;
+    const lo = avail > 4 ? b[p + 4]! : data[4 - avail]!;
+    const length = (hi << 8) | lo;
+    if (length > MAX_CIPHERTEXT_LENGTH) return -1;
+    const total = RECORD_HEADER_LENGTH + length;
+    return avail >= total ? -1 : total - avail;
+  }
+
+  /**
+   * Ends a lend: what is left of the lent array (at most a partial record and records not taken
+   * yet) moves into our buffer. False when that does not fit in `capacity` (take records first).
+   */
+  private takeBack(): boolean {
+    const left = this.end - this.start;
+    if (left > this.capacity) return false;
+    let own = this.own;
+    if (own.length < left) {
+      let cap = Math.max(own.length * 2, MIN_BUFFER);
+      while (cap < left && cap < this.capacity) cap *= 2;
+      own = this.own = new Uint8Array(Math.min(cap, this.capacity));
+    }
+    if (left > 0) own.set(this.buf.subarray(this.start, this.end));
+    this.buf = own;
+    this.lent = false;
+    this.start = 0;
+    this.end = left;
+    return true;
   }
 
   /**
@@ -101,7 +176,16 @@ export class RecordDeframer {
     const buf = this.buf;
     const p = this.start;
     const avail = this.end - p;
-    if (avail === 0) return null;
+    if (avail === 0) {
+      // A lent array is done with: drop it (an idle connection must not keep a transport read).
+      if (this.lent) {
+        this.buf = this.own;
+        this.lent = false;
+        this.start = 0;
+        this.end = 0;
+      }
+      return null;
+    }
     // Check each header field as soon as it is here: same verdict for any chunking.
     const type = buf[p]!;
     if (!isKnownContentType(type)) {
@@ -134,7 +218,8 @@ export class RecordDeframer {
    */
   release(): boolean {
     if (this.start !== this.end) return false;
-    this.buf = EMPTY;
+    this.buf = this.own = EMPTY;
+    this.lent = false;
     this.start = 0;
     this.end = 0;
     return true;
@@ -147,7 +232,7 @@ export class RecordDeframer {
 
   /** Bytes `write()` can accept right now (after compaction). */
   freeSpace(): number {
-    return this.failed !== null ? 0 : this.capacity - (this.end - this.start);
+    return this.failed !== null ? 0 : Math.max(0, this.capacity - (this.end - this.start));
   }
 
   /**
