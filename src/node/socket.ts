@@ -299,6 +299,8 @@ function onTransportData(this: Duplex, chunk: Buffer | string): void {
   const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
   const c = s.connection;
   // A kernel socket's chunks are fresh memory nobody else writes: hand them over, no copy.
+  // (A provider that decrypts in place then does so in the chunk: another 'data' listener on
+  // the transport, called after ours, would see plaintext there; node:crypto's AEADs do not.)
   const lend = typeof chunk === 'string' || (s._lendReads ??= isKernelSocket(this));
   let off = 0;
   try {
