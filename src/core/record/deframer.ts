@@ -36,14 +36,14 @@ const EMPTY = new Uint8Array(0);
  * ```
  */
 export class RecordDeframer {
-  // Our buffer, or (while `lent`) the caller's array handed over by `lend()`.
+  // Our buffer (`own`), or the caller's non-empty array handed over by `lend()`: lent exactly
+  // while buf !== own.
   private buf: Uint8Array;
   // Our own buffer, kept while `buf` is a lent array (reused once the lent bytes are consumed).
   private own: Uint8Array;
-  private lent: boolean;
   private readonly capacity: number;
   // invariant: 0 <= start <= end <= buf.length; bytes [start, end) are unconsumed.
-  // invariant: !lent implies buf === own and end - start <= capacity.
+  // invariant: buf === own implies end - start <= capacity.
   private start: number;
   private end: number;
   private failed: TlsError | null;
@@ -59,7 +59,6 @@ export class RecordDeframer {
     this.capacity = capacity;
     this.buf = EMPTY;
     this.own = EMPTY;
-    this.lent = false;
     this.start = 0;
     this.end = 0;
     this.failed = null;
@@ -72,7 +71,7 @@ export class RecordDeframer {
    */
   write(data: Uint8Array, offset = 0, length: number = data.length - offset): number {
     if (this.failed !== null || length <= 0) return 0;
-    if (this.lent && !this.takeBack()) return 0;
+    if (this.buf !== this.own && !this.takeBack()) return 0;
     let buf = this.buf;
     if (this.start === this.end) {
       this.start = 0;
@@ -116,12 +115,11 @@ export class RecordDeframer {
     if (this.start !== this.end) {
       // A partial record is buffered (a record straddles transport reads): copy only what
       // completes it, so that once it is taken the rest of `data` can be lent.
-      if (this.lent && !this.takeBack()) return 0;
+      if (this.buf !== this.own && !this.takeBack()) return 0;
       const need = this.partialRemainder(data);
       return need < 0 ? this.write(data) : this.write(data, 0, Math.min(need, data.length));
     }
     this.buf = data;
-    this.lent = true;
     this.start = 0;
     this.end = data.length;
     return data.length;
@@ -159,7 +157,6 @@ export class RecordDeframer {
     }
     if (left > 0) own.set(this.buf.subarray(this.start, this.end));
     this.buf = own;
-    this.lent = false;
     this.start = 0;
     this.end = left;
     return true;
@@ -178,9 +175,8 @@ export class RecordDeframer {
     const avail = this.end - p;
     if (avail === 0) {
       // A lent array is done with: drop it (an idle connection must not keep a transport read).
-      if (this.lent) {
+      if (buf !== this.own) {
         this.buf = this.own;
-        this.lent = false;
         this.start = 0;
         this.end = 0;
       }
@@ -219,7 +215,6 @@ export class RecordDeframer {
   release(): boolean {
     if (this.start !== this.end) return false;
     this.buf = this.own = EMPTY;
-    this.lent = false;
     this.start = 0;
     this.end = 0;
     return true;
