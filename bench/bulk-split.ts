@@ -24,9 +24,7 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { connect, createClientConnectConfig, createServer } from '../src/node/index.ts';
 import { generateCerts, type BenchCerts } from './certs.ts';
-import { printSplit, split, startProfiler, type Split } from './profile-split.ts';
-
-type Profiler = Awaited<ReturnType<typeof startProfiler>>;
+import { printSplit, split, startProfiler, type Profiler, type Split } from './profile-split.ts';
 import { median } from './stats.ts';
 
 type Direction = 'send' | 'recv';

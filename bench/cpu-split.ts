@@ -17,7 +17,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { createConnection, createServer as createNetServer, type Server } from 'node:net';
 import process from 'node:process';
 import * as tls from 'node:tls';
@@ -27,7 +26,7 @@ import { createTicketer } from '../src/core/server/ticketer.ts';
 import { connect, createClientConnectConfig, createServer, type TlsSocket } from '../src/node/index.ts';
 import { nodeCryptoProvider } from '../src/providers/node/index.ts';
 import { generateCerts, type BenchCerts, type CertKind } from './certs.ts';
-import { printSplit, split, type CpuProfile, type Split } from './profile-split.ts';
+import { printSplit, split, startProfiler, type CpuProfile, type Profiler, type Split } from './profile-split.ts';
 
 // ---- child process: the node:tls peer (or the bare TCP peer, or node:tls on the measured side) ----
 
@@ -177,12 +176,6 @@ function startPeer(init: Omit<PeerInit, 'warmup'>): { child: ChildProcess; messa
   return { child, message };
 }
 
-function post<T>(session: Session, method: string, params?: object): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    session.post(method, params ?? {}, (err, result) => (err !== null ? reject(err) : resolve(result as T)));
-  });
-}
-
 interface SideRun {
   readonly cpuPerConn: number;
   /** Profile µs per bucket, and per function in each bucket; null when not profiled. */
@@ -231,24 +224,20 @@ function measuredClient(impl: Impl, mode: Mode, certs: BenchCerts, port: number)
 
 /** One measured window of `impl` on `side` in this process; with `profiling`, under the sampling profiler. */
 async function measureSide(impl: Impl, side: 'server' | 'client', mode: Mode, n: number, kind: CertKind, certs: BenchCerts, profiling: boolean, saveTo: string | null = null): Promise<SideRun> {
-  const session = profiling ? new Session() : null;
-  if (session !== null) {
-    session.connect();
-    await post(session, 'Profiler.enable');
-    await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
-  }
   let cpu0 = process.cpuUsage();
   let cpuPerConn = 0;
   let resumed = 0;
+  let profiler: Profiler | null = null;
+  // Without the profiler this runs to the end at once (no await), so the window opens exactly here.
   const start = async (): Promise<void> => {
+    if (profiling) profiler = await startProfiler();
     cpu0 = process.cpuUsage();
-    if (session !== null) await post(session, 'Profiler.start');
   };
   let profile: CpuProfile | null = null;
   const stop = async (count: number): Promise<void> => {
     const d = process.cpuUsage(cpu0);
     cpuPerConn = (d.user + d.system) / count;
-    if (session !== null) profile = (await post<{ profile: CpuProfile }>(session, 'Profiler.stop')).profile;
+    if (profiler !== null) profile = await profiler.stop();
   };
   if (side === 'server') {
     let count = 0;
@@ -289,8 +278,7 @@ async function measureSide(impl: Impl, side: 'server' | 'client', mode: Mode, n:
     peer.child.send({ stop: true });
     await peer.message();
   }
-  if (session === null || profile === null) return { cpuPerConn, profile: null, resumed };
-  session.disconnect();
+  if (profile === null) return { cpuPerConn, profile: null, resumed };
   if (saveTo !== null) writeFileSync(saveTo, JSON.stringify(profile));
   return { cpuPerConn, profile: split(profile), resumed };
 }

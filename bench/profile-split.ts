@@ -92,8 +92,11 @@ export function printSplit(label: string, total: number, unit: string, s: Split,
   }
 }
 
-/** The V8 sampling profiler of this process, started now (100 µs interval); `stop()` returns its profile. */
-export async function startProfiler(): Promise<{ stop: () => Promise<CpuProfile> }> {
+/** A running profiler: `stop()` ends it and returns its profile. */
+export interface Profiler { stop(): Promise<CpuProfile> }
+
+/** The V8 sampling profiler of this process, started now (100 µs interval). */
+export async function startProfiler(): Promise<Profiler> {
   const session = new Session();
   session.connect();
   const post = <T>(method: string, params?: object): Promise<T> => new Promise<T>((resolve, reject) => {

@@ -352,11 +352,8 @@ export class CompatServerConnection extends ServerConnection {
   }
 
   override lendTls(data: Uint8Array): number {
-    // Shown before it is lent: the engine may decrypt records in place later.
-    if (!this.sessions.inspecting) return super.lendTls(data);
-    const n = super.readTls(data);
-    if (n > 0) this.sessions.feed(n === data.length ? data : data.subarray(0, n));
-    return n;
+    // While the first record is inspected, a copy (readTls feeds it); lending starts after.
+    return this.sessions.inspecting ? this.readTls(data) : super.lendTls(data);
   }
 
   override processNewPackets(): IoState {

@@ -303,36 +303,33 @@ function onTransportData(this: Duplex, chunk: Buffer | string): void {
   // the transport, called after ours, would see plaintext there; node:crypto's AEADs do not.)
   const lend = typeof chunk === 'string' || (s._lendReads ??= isKernelSocket(this));
   let off = 0;
+  let retried = false;
   try {
     while (off < bytes.length) {
       const rest = off === 0 ? bytes : bytes.subarray(off);
       const n = lend ? c.lendTls(rest) : c.readTls(rest);
       off += n;
-      if (n > 0 && lend && off < bytes.length && !s._blocked) {
-        // The lend completed a record that straddled two reads: take it, then lend the rest.
-        if (s._driving) driveOnce(s);
-        else drive(s);
-        if (s._failed || s.destroyed) return;
-      }
-      if (n === 0) {
+      if (n > 0) {
+        retried = false;
+        // A lend that completed a record straddling two reads took only its bytes: take the
+        // record, then lend the rest.
+        if (!lend || off === bytes.length || s._blocked) continue;
+      } else if (retried) {
+        fail(s, new TlsError('ERR_TLS_INTERNAL', `engine accepted no bytes of ${bytes.length - off} after processing`));
+        return;
+      } else if (s._blocked) {
+        fail(s, new TlsError('ERR_TLS_PEER_TOO_MANY_MESSAGES', `peer sent more than the engine buffers while a callback is pending (${bytes.length - off} bytes unread)`));
+        return;
+      } else {
         // The engine's buffers are full: let it consume what it holds, then retry once.
-        if (s._blocked) {
-          fail(s, new TlsError('ERR_TLS_PEER_TOO_MANY_MESSAGES', `peer sent more than the engine buffers while a callback is pending (${bytes.length - off} bytes unread)`));
-          return;
-        }
-        // Processes what it holds and hands plaintext to the readable side; a turn inside a
-        // running one only here (a synchronous transport delivering more than fits), since the
-        // bytes must go somewhere before we return.
-        if (s._driving) driveOnce(s);
-        else drive(s);
-        if (s._failed || s.destroyed) return;
-        const m = lend ? c.lendTls(bytes.subarray(off)) : c.readTls(bytes.subarray(off));
-        if (m === 0) {
-          fail(s, new TlsError('ERR_TLS_INTERNAL', `engine accepted no bytes of ${bytes.length - off} after processing`));
-          return;
-        }
-        off += m;
+        retried = true;
       }
+      // Processes what it holds and hands plaintext to the readable side; a turn inside a
+      // running one only here (a synchronous transport delivering more than fits), since the
+      // bytes must go somewhere before we return.
+      if (s._driving) driveOnce(s);
+      else drive(s);
+      if (s._failed || s.destroyed) return;
     }
   } catch (e) {
     fail(s, e);

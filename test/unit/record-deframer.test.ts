@@ -198,7 +198,22 @@ describe('RecordDeframer.lend (zero-copy hand-over of transport reads)', () => {
     assert.deepEqual([...r2.payload], [...C.subarray(5)]);
     assert.equal(d.next(), null);
     assert.equal(d.buffered(), 0);
-    assert.equal(d.release(), true, 'nothing held once the lent array is consumed');
+    // The lent array is dropped once its records are taken (an idle connection keeps no read).
+    assert.notEqual((d as unknown as { buf: Uint8Array }).buf, wire, 'the consumed lent array is no longer referenced');
+  });
+
+  it('keeps a lent array only while records or a partial record in it are waiting', () => {
+    const d = new RecordDeframer();
+    const wire = concat([A, B.subarray(0, 10)]);
+    const held = (): Uint8Array => (d as unknown as { buf: Uint8Array }).buf;
+    d.lend(wire);
+    assert.equal(held(), wire, 'lent, records waiting');
+    d.next();
+    assert.equal(d.next(), null);
+    assert.equal(held(), wire, 'still lent: a partial record waits in it');
+    d.write(B.subarray(10));
+    assert.notEqual(held(), wire, 'the partial record was copied out on the next write');
+    assert.deepEqual([...d.next()!.payload], [...B.subarray(5)]);
   });
 
   it('copies only the bytes that complete a straddling record, then lends the rest', () => {

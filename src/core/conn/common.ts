@@ -140,15 +140,16 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   }
 
   readTls(data: Uint8Array): number {
-    if (this._error !== null) return 0;
-    if (this.receivedBytes >= MAX_RECEIVED_PLAINTEXT) return 0; // application must read first
-    return this.deframer.write(data);
+    return this.takesInput() ? this.deframer.write(data) : 0;
   }
 
   lendTls(data: Uint8Array): number {
-    if (this._error !== null) return 0;
-    if (this.receivedBytes >= MAX_RECEIVED_PLAINTEXT) return 0;
-    return this.deframer.lend(data);
+    return this.takesInput() ? this.deframer.lend(data) : 0;
+  }
+
+  /** Not failed, and the application has read enough plaintext for more to be taken. */
+  private takesInput(): boolean {
+    return this._error === null && this.receivedBytes < MAX_RECEIVED_PLAINTEXT;
   }
 
   processNewPackets(): IoState {

@@ -84,10 +84,8 @@ export class RecordDeframer {
       this.start = 0;
     }
     if (buf.length - this.end < length && buf.length < this.capacity) {
-      // Grow (doubling, at least MIN_BUFFER, at most the capacity) and keep the unconsumed bytes.
-      let cap = Math.max(buf.length * 2, MIN_BUFFER);
-      while (cap < this.end + length && cap < this.capacity) cap *= 2;
-      const grown = new Uint8Array(Math.min(cap, this.capacity));
+      // Grow and keep the unconsumed bytes.
+      const grown = new Uint8Array(this.grownSize(buf.length, this.end + length));
       if (this.end > 0) grown.set(buf.subarray(0, this.end));
       this.buf = this.own = buf = grown;
     }
@@ -150,16 +148,19 @@ export class RecordDeframer {
     const left = this.end - this.start;
     if (left > this.capacity) return false;
     let own = this.own;
-    if (own.length < left) {
-      let cap = Math.max(own.length * 2, MIN_BUFFER);
-      while (cap < left && cap < this.capacity) cap *= 2;
-      own = this.own = new Uint8Array(Math.min(cap, this.capacity));
-    }
+    if (own.length < left) own = this.own = new Uint8Array(this.grownSize(own.length, left));
     if (left > 0) own.set(this.buf.subarray(this.start, this.end));
     this.buf = own;
     this.start = 0;
     this.end = left;
     return true;
+  }
+
+  /** A buffer size for `wanted` bytes: doubling from `current`, at least MIN_BUFFER, at most the capacity. */
+  private grownSize(current: number, wanted: number): number {
+    let cap = Math.max(current * 2, MIN_BUFFER);
+    while (cap < wanted && cap < this.capacity) cap *= 2;
+    return Math.min(cap, this.capacity);
   }
 
   /**
