@@ -4,9 +4,9 @@
 // node:crypto across the 55/56/64-byte padding and block-size-key boundaries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, getFips, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
-import { hkdfExpandSha256Small, hmacSha256Small, sha256Small } from '../../src/providers/node/sha256-small.ts';
+import { Sha256Stream, hkdfExpandSha256Small, hmacSha256Small, sha256Small } from '../../src/providers/node/sha256-small.ts';
 import { sha256 } from '../../src/providers/node/hash.ts';
 import { fromHex, toHex, utf8 } from '../../src/core/util.ts';
 import { rfc5869Sha256Cases } from '../helpers/rfc5869.ts';
@@ -29,8 +29,73 @@ const sha256Cases: [string, Uint8Array, string][] = [
 for (const [name, msg, want] of sha256Cases) {
   test(`SHA-256 FIPS 180-4: ${name}`, () => {
     assert.equal(toHex(sha256Small(msg)), want);
+    // The streaming context (transcripts): whole, and in pieces that straddle block edges.
+    const whole = new Sha256Stream();
+    whole.update(msg);
+    assert.equal(toHex(whole.current()), want, 'Sha256Stream, one update');
+    for (const step of [1, 7, 63, 64, 65, 1000]) {
+      if (msg.length > 200_000 && step < 1000) continue;
+      const s = new Sha256Stream();
+      for (let i = 0; i < msg.length; i += step) s.update(msg.subarray(i, i + step));
+      assert.equal(toHex(s.current()), want, `Sha256Stream, updates of ${step} bytes`);
+      assert.equal(toHex(s.current()), want, 'a second snapshot gives the same digest');
+    }
   });
 }
+
+test('Sha256Stream: a snapshot leaves the context open; a fork is independent of its parent', () => {
+  const a = new Sha256Stream();
+  a.update(ascii('ab'));
+  assert.equal(toHex(a.current()), createHash('sha256').update('ab').digest('hex'));
+  const f = a.fork();
+  a.update(ascii('c'));
+  f.update(ascii('x'.repeat(70)));
+  assert.equal(toHex(a.current()), sha256Cases[1]![2], 'parent: "abc"');
+  assert.equal(toHex(f.current()), createHash('sha256').update('ab' + 'x'.repeat(70)).digest('hex'), 'fork: its own bytes only');
+  const snap = a.current();
+  snap.fill(0);
+  assert.equal(toHex(a.current()), sha256Cases[1]![2], 'results are the caller\'s to overwrite');
+  const input = ascii('abc');
+  const b = new Sha256Stream();
+  b.update(input);
+  input.fill(0);
+  assert.equal(toHex(b.current()), sha256Cases[1]![2], 'input is not kept');
+});
+
+test('differential: Sha256Stream equals node:crypto for any chunking, with snapshots and forks between updates', () => {
+  fc.assert(
+    fc.property(fc.array(bytes(300), { minLength: 0, maxLength: 12 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (chunks, snapshots) => {
+      const ours = new Sha256Stream();
+      const theirs = createHash('sha256');
+      let fork: { ours: Sha256Stream; theirs: ReturnType<typeof createHash> } | null = null;
+      chunks.forEach((c, i) => {
+        ours.update(c);
+        theirs.update(c);
+        if (snapshots[i] === true) {
+          assert.equal(toHex(ours.current()), theirs.copy().digest('hex'));
+          fork = { ours: ours.fork(), theirs: theirs.copy() };
+        } else if (fork !== null) {
+          fork.ours.update(c);
+          fork.theirs.update(c);
+        }
+      });
+      assert.equal(toHex(ours.current()), theirs.digest('hex'));
+      if (fork !== null) {
+        const f = fork as { ours: Sha256Stream; theirs: ReturnType<typeof createHash> };
+        assert.equal(toHex(f.ours.current()), f.theirs.digest('hex'));
+      }
+    }),
+    { seed: 0x5a258, numRuns: 2000 },
+  );
+});
+
+test('the node provider hashes SHA-256 transcripts in JS outside FIPS mode, on node:crypto otherwise', () => {
+  const ctx = sha256.start();
+  assert.ok(getFips() === 0 ? ctx instanceof Sha256Stream : !(ctx instanceof Sha256Stream), `start() gave ${ctx.constructor.name} with getFips() = ${getFips()}`);
+  ctx.update(ascii('abc'));
+  assert.equal(toHex(ctx.current()), sha256Cases[1]![2]);
+  assert.equal(toHex(ctx.fork().current()), sha256Cases[1]![2]);
+});
 
 const aa131 = new Uint8Array(131).fill(0xaa);
 // RFC 4231 §4.2-§4.8 (HMAC-SHA-256 column).

@@ -1,12 +1,13 @@
 /**
  * SHA-2 hashes, HMAC and HKDF on node:crypto (RFC 6234, RFC 2104, RFC 5869).
  * HMAC keys go in as `KeyObject`s (PLATFORM-NOTES: a Buffer key costs extra per call on Node 24).
- * Short HMAC-SHA256 / HKDF-SHA256 inputs run in JS instead (sha256-small.ts; not in FIPS mode).
+ * Short HMAC-SHA256 / HKDF-SHA256 inputs and SHA-256 transcript contexts run in JS instead
+ * (sha256-small.ts; not in FIPS mode).
  */
 import { createHash, createHmac, createSecretKey, getFips, type Hash, type KeyObject } from 'node:crypto';
 import type { HashAlgorithm, HashContext, HashName } from '../../core/crypto/provider.ts';
 import { TlsError } from '../../core/errors.ts';
-import { hkdfExpandSha256Small, hmacSha256Small } from './sha256-small.ts';
+import { Sha256Stream, hkdfExpandSha256Small, hmacSha256Small } from './sha256-small.ts';
 import { RAW_KEYS_ARE_CHEAP } from './runtime.ts';
 
 // HMAC key form, chosen per runtime (measured here, one HMAC-SHA256 of 40 bytes): Node 20 /
@@ -68,7 +69,14 @@ class NodeHashAlgorithm implements HashAlgorithm {
     this.small = name === 'sha256';
   }
 
+  /**
+   * SHA-256 contexts (the transcript hash of every SHA-256 suite) run in JS outside FIPS mode
+   * (sha256-small.ts, `Sha256Stream`): 6-8 snapshots per handshake and side through node:crypto
+   * are as many `Hash` objects whose C++ destructors run in a later scavenge's pause. Decided
+   * per context: a transcript keeps the implementation it started with.
+   */
   start(): HashContext {
+    if (this.small && getFips() === 0) return new Sha256Stream();
     return new NodeHashContext(createHash(this.name));
   }
 
