@@ -55,14 +55,20 @@ export function hkdfExpandLabel(hash: HashAlgorithm, secret: Uint8Array, label: 
   if (context.length > 255 || length > 0xffff || length < 0) {
     throw new TlsError('ERR_TLS_INTERNAL', `HKDF-Expand-Label: context ${context.length} bytes (max 255), length ${length} (max 65535)`);
   }
-  const info = new Uint8Array(head.length + 1 + context.length);
+  // Built in a scratch buffer: providers borrow byte arguments only for the call (provider.ts),
+  // and a handshake makes ~25 of these per side (fewer young objects, fewer scavenges).
+  const n = head.length + 1 + context.length;
+  const info = infoScratch.subarray(0, n);
   info.set(head, 0);
   info[0] = length >>> 8;
   info[1] = length & 0xff;
   info[head.length] = context.length;
   if (context.length > 0) info.set(context, head.length + 1);
-  return hash.hkdfExpand(secret, info, length);
+  return hash.hkdfExpand(secret, info, length); // label and context are public: no wipe
 }
+
+/** HkdfLabel at its largest: uint16, then label and context of up to 255 bytes with their lengths. */
+const infoScratch = new Uint8Array(2 + 1 + 255 + 1 + 255);
 
 /** Derive-Secret(Secret, Label, Messages) given Transcript-Hash(Messages) (RFC 8446 §7.1). */
 export function deriveSecret(hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
