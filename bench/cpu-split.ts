@@ -4,6 +4,10 @@
  *
  *   node --import tsx bench/cpu-split.ts [server|client] [--mode full|resume13] [--n 1500] [--kind ecdsa] [--detail] [--save PREFIX] [--warmup 2000]
  *
+ * Clients are the bench's (endpoints.ts). A resumed client (`client --mode resume13`) primes one
+ * ticket per measured connection before the window, as the bench does (node:tls' server sends two
+ * per full handshake and none per resumed one; each is used once), so `--n` is at most 1024 there
+ * (its default).
  * The measured side is typetls in this process, profiled by V8's sampling profiler (through
  * node:inspector) over the measured window only; the peer is node:tls in a child process.
  * Every sample is put in one bucket by its stack (profile-split.ts lists the rules: node:crypto,
@@ -21,11 +25,11 @@ import { createConnection, createServer as createNetServer, type Server } from '
 import process from 'node:process';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { createClientSessionStore } from '../src/core/client/session-store.ts';
 import { createTicketer } from '../src/core/server/ticketer.ts';
-import { connect, createClientConnectConfig, createServer, type TlsSocket } from '../src/node/index.ts';
+import { createServer, type TlsSocket } from '../src/node/index.ts';
 import { nodeCryptoProvider } from '../src/providers/node/index.ts';
 import { generateCerts, type BenchCerts, type CertKind } from './certs.ts';
+import { makeClient, MAX_SESSIONS, type BenchClient } from './endpoints.ts';
 import { printSplit, split, startProfiler, type CpuProfile, type Profiler, type Split } from './profile-split.ts';
 
 // ---- child process: the node:tls peer (or the bare TCP peer, or node:tls on the measured side) ----
@@ -200,26 +204,12 @@ function measuredServer(impl: Impl, mode: Mode, id: BenchCerts['servers'][CertKi
   return srv;
 }
 
-/** A client opener of `impl` (each call one connection) and its resumption test. */
-function measuredClient(impl: Impl, mode: Mode, certs: BenchCerts, port: number): { open: () => Duplex; resumed: (s: Duplex) => boolean } {
-  if (impl === 'node:tls') {
-    // The latest ticket, as an application that keeps one session per server would.
-    let session: Buffer | undefined;
-    return {
-      open() {
-        const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.caPem, minVersion: 'TLSv1.3', ciphers: SUITE, ecdhCurve: 'X25519', ...(mode === 'resume13' && session !== undefined ? { session } : {}) });
-        if (mode === 'resume13') s.on('session', (b: Buffer) => { session = b; });
-        return s;
-      },
-      resumed: (s) => (s as tls.TLSSocket).isSessionReused(),
-    };
-  }
-  const store = createClientSessionStore({ maxTicketsPerServer: 4 });
-  const config = createClientConnectConfig({ ca: certs.caPem, minVersion: 'TLSv1.3', cipherSuites: [SUITE], groups: ['x25519'], keyLog: null, certificateCompression: 'none', ...(mode === 'resume13' ? { sessionStore: store } : {}) });
-  return {
-    open: () => connect({ host: '127.0.0.1', port, servername: 'localhost', config }),
-    resumed: (s) => (s as TlsSocket).negotiated?.resumed === true,
-  };
+/**
+ * The bench's own client of `impl` (bench/endpoints.ts: node:tls with one shared SecureContext,
+ * typetls with its session store; each TLS 1.3 ticket used once on both, RFC 8446 C.4).
+ */
+function measuredClient(impl: Impl, mode: Mode, certs: BenchCerts, kind: CertKind, port: number): Promise<BenchClient> {
+  return makeClient({ impl: impl === 'node:tls' ? 'node' : 'typetls', certs, certKind: kind, suite: SUITE, bulkBytes: 0, resumption: mode === 'resume13' ? 'tls13-psk' : 'none' }, port);
 }
 
 /** One measured window of `impl` on `side` in this process; with `profiling`, under the sampling profiler. */
@@ -261,19 +251,27 @@ async function measureSide(impl: Impl, side: 'server' | 'client', mode: Mode, n:
   } else {
     const peer = startPeer({ role: 'tls-server', certs, kind, mode, port: 0, n });
     const { port } = await peer.message<{ port: number }>();
-    const client = measuredClient(impl, mode, certs, port);
+    const client = await measuredClient(impl, mode, certs, kind, port);
+    const resume13 = mode === 'resume13';
     let measuring = false;
-    await sequential(n, () => {
-      const s = client.open();
+    const one = (resume: boolean): Promise<void> => new Promise<void>((resolve) => {
+      const s = client.open(resume);
       s.once('secureConnect', () => {
         if (measuring && client.resumed(s)) resumed++;
       });
       s.on('end', () => s.end());
-      return s;
-    }, (begin) => {
-      measuring = begin;
-      if (begin) void start();
+      s.on('error', ignore);
+      s.on('data', ignore);
+      s.on('close', () => resolve());
     });
+    // Warm-up: resume while a ticket is kept, else a full handshake (which brings two). Before
+    // the window, full handshakes until a ticket is kept per measured connection, as the bench
+    // primes; every measured connection then offers one.
+    for (let i = 0; i < warmup; i++) await one(resume13 && client.sessions() > 0);
+    if (resume13) while (client.sessions() < n) await one(false);
+    measuring = true;
+    await start();
+    for (let i = 0; i < n; i++) await one(resume13);
     await stop(n);
     peer.child.send({ stop: true });
     await peer.message();
@@ -303,7 +301,9 @@ async function main(): Promise<void> {
   const sides = argv[0] === 'server' || argv[0] === 'client' ? [argv[0]] as const : ['server', 'client'] as const;
   const mode = opt('--mode', 'full') as Mode;
   if (mode !== 'full' && mode !== 'resume13') throw new Error(`--mode expects full or resume13, saw ${mode}`);
-  const n = Number(opt('--n', '1500'));
+  // A resumed client keeps a ticket per measured connection, at most MAX_SESSIONS (endpoints.ts).
+  const n = Number(opt('--n', mode === 'resume13' && argv[0] === 'client' ? String(MAX_SESSIONS) : '1500'));
+  if (mode === 'resume13' && argv[0] !== 'server' && n > MAX_SESSIONS) throw new Error(`--n: a resumed client measures at most ${MAX_SESSIONS} connections (one kept ticket each), saw ${n}`);
   const kind = opt('--kind', 'ecdsa') as CertKind;
   const detailed = argv.includes('--detail');
   const save = opt('--save', '');

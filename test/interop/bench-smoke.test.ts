@@ -64,6 +64,35 @@ test('bench/cpu-split.ts splits one side\'s CPU into buckets that add up to the 
   assert.ok(Math.abs(percent - 100) < 1, `shares add up to 100 %, saw ${percent}`);
 });
 
+test('bench/cpu-split.ts client --mode resume13 resumes every measured connection of both stacks', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'client', '--mode', 'resume13', '--warmup', '6', '--n', '30'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `cpu-split exited with ${String(r.status)}: ${r.stderr}`);
+  // node:tls' server sends two tickets per full handshake and none per resumed one, and each
+  // ticket is used once: the client primes them before the window instead of mixing in full handshakes.
+  assert.match(r.stdout, /resumed: typetls 30\/30, node:tls 30\/30 of the measured handshakes/, `every measured handshake resumed:\n${r.stdout}`);
+});
+
+test('bench/latency-tail.ts reports latency percentiles and the GC pauses of both processes for both stacks', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/latency-tail.ts', '--rounds', '3', '--per-round', '20', '--top', '2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `latency-tail exited with ${String(r.status)}: ${r.stderr}`);
+  for (const stack of ['typetls', 'node:tls']) {
+    const part = r.stdout.split(/^(?=typetls:|node:tls:)/m).find((p) => p.startsWith(`${stack}:`));
+    assert.notEqual(part, undefined, `a ${stack} section in:\n${r.stdout}`);
+    // Rounds 2 and 3 are reported (the first third warms up): 40 resumed handshakes.
+    assert.match(part!, /^\S+: 40 handshakes, latency ms p50 [\d.]+ p90 [\d.]+ p99 [\d.]+ max [\d.]+$/m, `${stack}: the percentiles`);
+    assert.match(part!, /^ {2}client GC: \d+ scavenges \([\d.]+ ms\), \d+ mark-compacts \([\d.]+ ms\)$/m, `${stack}: the client's pauses`);
+    assert.match(part!, /^ {2}server GC: \d+ scavenges/m, `${stack}: the server's pauses`);
+    assert.match(part!, /^ {2}slowest 2 % \(1\): [01] overlapped a GC pause in either process$/m, `${stack}: the tail's GC overlap`);
+    assert.equal([...part!.matchAll(/^ {4} *[\d.]+ ms {3}client GC: /gm)].length, 2, `${stack}: --top 2 lists two handshakes`);
+  }
+});
+
 test('bench/bulk-split.ts splits a bulk side\'s CPU per record, next to node:tls and plain TCP', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bulk-split.ts', 'recv', '--mib', '2', '--warm', '1', '--reps', '1'], {
     encoding: 'utf8',
