@@ -124,8 +124,8 @@ function absorbByte(x: number): void {
   }
 }
 
-function absorb(d: Uint8Array): void {
-  const n = d.length;
+/** Absorbs the first `n` bytes of `d` (all of them by default). */
+function absorb(d: Uint8Array, n = d.length): void {
   let i = 0;
   while (i < n) {
     if ((pending & 3) === 0 && i + 4 <= n) {
@@ -300,9 +300,10 @@ export class Sha256Stream {
     let i = 0;
     this.#total += n;
     const block = this.#block;
+    // Head and tail (< 64 bytes each) copied by byte loops, not set(subarray): no view objects.
     if (this.#fill > 0) {
       const take = Math.min(BLOCK - this.#fill, n);
-      block.set(take === n ? data : data.subarray(0, take), this.#fill);
+      for (let j = 0, f = this.#fill; j < take; j++) block[f + j] = data[j]!;
       this.#fill += take;
       i = take;
       if (this.#fill < BLOCK) return;
@@ -310,17 +311,17 @@ export class Sha256Stream {
       this.#fill = 0;
     }
     for (; n - i >= BLOCK; i += BLOCK) compressBytes(this.#h, data, i);
-    if (i < n) {
-      block.set(data.subarray(i), 0);
-      this.#fill = n - i;
-    }
+    // The block is empty here: keep the tail.
+    const rest = n - i;
+    for (let j = 0; j < rest; j++) block[j] = data[i + j]!;
+    this.#fill = rest;
     W.fill(0);
   }
 
   /** The digest of everything so far; the context stays open. */
   current(): Uint8Array {
     begin(this.#h, this.#total - this.#fill);
-    if (this.#fill > 0) absorb(this.#block.subarray(0, this.#fill));
+    absorb(this.#block, this.#fill);
     finish();
     const out = stateBytes();
     wipe();
