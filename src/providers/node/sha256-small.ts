@@ -3,7 +3,8 @@
  * JS for SHORT inputs: the TLS key schedule's HMACs over ≤ 100-byte messages, where node:crypto's
  * fixed cost per `createHmac().update().digest()` (object, C++ crossing, Buffer: 3-5 µs on Node
  * 20) is several times the four compressions an HMAC of a short message needs. `hash.ts` picks
- * this path by input size and never in FIPS mode.
+ * this path by input size and never in FIPS mode. `Sha256Stream` (at the end) is the streaming
+ * form for transcript hashes, whose snapshots then need no node:crypto object.
  *
  * Constant time: SHA-256 is adds, rotates and boolean functions on 32-bit words; no branch and
  * no table index depends on key or message bytes (only on lengths, which are public).
