@@ -73,14 +73,18 @@ const ignore = (): void => {};
 async function sequential(n: number, open: (i: number) => Duplex, measured: (started: boolean) => void): Promise<void> {
   for (let i = 0; i < n + warmup; i++) {
     if (i === warmup) measured(true);
-    await new Promise<void>((resolve) => {
-      const s = open(i);
-      s.on('error', ignore);
-      s.on('data', ignore);
-      s.on('close', () => resolve());
-    });
+    await untilClosed(open(i));
   }
   measured(false);
+}
+
+/** Resolves once `s` has closed; reads and errors are ignored. */
+function untilClosed(s: Duplex): Promise<void> {
+  return new Promise<void>((resolve) => {
+    s.on('error', ignore);
+    s.on('data', ignore);
+    s.on('close', () => resolve());
+  });
 }
 
 /** The child's part: a peer that serves or connects until told to stop. */
@@ -254,16 +258,14 @@ async function measureSide(impl: Impl, side: 'server' | 'client', mode: Mode, n:
     const client = await measuredClient(impl, mode, certs, kind, port);
     const resume13 = mode === 'resume13';
     let measuring = false;
-    const one = (resume: boolean): Promise<void> => new Promise<void>((resolve) => {
+    const one = (resume: boolean): Promise<void> => {
       const s = client.open(resume);
       s.once('secureConnect', () => {
         if (measuring && client.resumed(s)) resumed++;
       });
       s.on('end', () => s.end());
-      s.on('error', ignore);
-      s.on('data', ignore);
-      s.on('close', () => resolve());
-    });
+      return untilClosed(s);
+    };
     // Warm-up: resume while a ticket is kept, else a full handshake (which brings two). Before
     // the window, full handshakes until a ticket is kept per measured connection, as the bench
     // primes; every measured connection then offers one.
@@ -302,8 +304,9 @@ async function main(): Promise<void> {
   const mode = opt('--mode', 'full') as Mode;
   if (mode !== 'full' && mode !== 'resume13') throw new Error(`--mode expects full or resume13, saw ${mode}`);
   // A resumed client keeps a ticket per measured connection, at most MAX_SESSIONS (endpoints.ts).
-  const n = Number(opt('--n', mode === 'resume13' && argv[0] === 'client' ? String(MAX_SESSIONS) : '1500'));
-  if (mode === 'resume13' && argv[0] !== 'server' && n > MAX_SESSIONS) throw new Error(`--n: a resumed client measures at most ${MAX_SESSIONS} connections (one kept ticket each), saw ${n}`);
+  const clientResumes = mode === 'resume13' && sides.includes('client');
+  const n = Number(opt('--n', clientResumes ? String(MAX_SESSIONS) : '1500'));
+  if (clientResumes && n > MAX_SESSIONS) throw new Error(`--n: a resumed client measures at most ${MAX_SESSIONS} connections (one kept ticket each), saw ${n}`);
   const kind = opt('--kind', 'ecdsa') as CertKind;
   const detailed = argv.includes('--detail');
   const save = opt('--save', '');

@@ -9,12 +9,13 @@
  * ticket rules): the client here, the server in a child process. A round is `per-round`
  * measured handshakes (resume13: after priming one ticket per measured connection with full
  * handshakes, unmeasured, as the bench does). The first third of the rounds warm the JIT and
- * are not reported. Printed per stack: p50/p90/p99/max, the scavenges and mark-compacts in each
- * process over the reported window with their pause sums, and how many of the slowest 2 % of
+ * are not reported. Printed per stack: p50/p90/p99/max, the GC pauses of each process over the
+ * reported window (scavenges, and other pauses: mark-compact, incremental
+ * marking steps, weak callbacks) with their pause sums, and how many of the slowest 2 % of
  * handshakes overlapped a GC pause in either process (`--top N` lists the slowest N with them).
  */
 import { fork } from 'node:child_process';
-import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance, type PerformanceEntry } from 'node:perf_hooks';
 import process from 'node:process';
 import type { Duplex } from 'node:stream';
 import { generateCerts, type BenchCerts } from './certs.ts';
@@ -23,21 +24,22 @@ import type { Impl, TlsParams } from './protocol.ts';
 
 type Mode = 'resume13' | 'full';
 
-/** One GC pause: wall-clock start (ms since the epoch, shared by both processes), length, kind. */
+/**
+ * One GC pause: wall-clock start (ms since the epoch, shared by both processes), length, and
+ * whether it was a scavenge (young generation) or another kind (mark-compact, incremental
+ * marking, weak callbacks).
+ */
 interface Pause {
   readonly at: number;
   readonly ms: number;
-  readonly major: boolean;
+  readonly scavenge: boolean;
 }
-
-/** V8's NODE_PERFORMANCE_GC_MAJOR (perf_hooks constants: 1 minor, 2 major, 4 incremental, 8 weak callbacks). */
-const GC_MAJOR = 2;
 
 function watchGc(): Pause[] {
   const pauses: Pause[] = [];
   new PerformanceObserver((list) => {
     for (const e of list.getEntries() as Array<PerformanceEntry & { detail?: { kind?: number } }>) {
-      pauses.push({ at: performance.timeOrigin + e.startTime, ms: e.duration, major: e.detail?.kind === GC_MAJOR });
+      pauses.push({ at: performance.timeOrigin + e.startTime, ms: e.duration, scavenge: e.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR });
     }
   }).observe({ entryTypes: ['gc'] });
   return pauses;
@@ -145,9 +147,9 @@ function overlapping(pauses: readonly Pause[], s: Sample): Pause[] {
 }
 
 function describe(p: readonly Pause[]): string {
-  const minor = p.filter((x) => !x.major), major = p.filter((x) => x.major);
+  const minor = p.filter((x) => x.scavenge), other = p.filter((x) => !x.scavenge);
   const sum = (a: readonly Pause[]): string => a.reduce((t, x) => t + x.ms, 0).toFixed(1);
-  return `${minor.length} scavenges (${sum(minor)} ms), ${major.length} mark-compacts (${sum(major)} ms)`;
+  return `${minor.length} scavenges (${sum(minor)} ms), ${other.length} other pauses (${sum(other)} ms)`;
 }
 
 function report(name: string, r: TailReport, top: number): void {
@@ -161,7 +163,7 @@ function report(name: string, r: TailReport, top: number): void {
   const hit = tail.filter((s) => overlapping(r.client, s).length + overlapping(r.server, s).length > 0).length;
   console.log(`  slowest 2 % (${tail.length}): ${hit} overlapped a GC pause in either process`);
   for (const s of slowest.slice(0, top)) {
-    const fmt = (p: Pause[]): string => (p.length === 0 ? '-' : p.map((x) => `${x.major ? 'major' : 'minor'} ${x.ms.toFixed(1)} ms`).join(', '));
+    const fmt = (p: Pause[]): string => (p.length === 0 ? '-' : p.map((x) => `${x.scavenge ? 'scavenge' : 'other'} ${x.ms.toFixed(1)} ms`).join(', '));
     console.log(`    ${s.ms.toFixed(2).padStart(7)} ms   client GC: ${fmt(overlapping(r.client, s))}   server GC: ${fmt(overlapping(r.server, s))}`);
   }
 }

@@ -78,17 +78,10 @@ class Tls12State {
     aad[10] = version;
     aad[11] = length >>> 8;
     aad[12] = length;
-    if (this.explicitNonce) {
-      // salt || seq (RFC 5288 §3); the opener then puts the record's nonce_explicit in 4..11.
-      const nonce = this.nonce, salt = this.iv0;
-      nonce[0] = salt >>> 24;
-      nonce[1] = salt >>> 16;
-      nonce[2] = salt >>> 8;
-      nonce[3] = salt;
-      writeUint64(nonce, 4, seq);
-    } else {
-      writeNonce(this.nonce, this.iv0, this.iv1, this.iv2, seq); // RFC 7905 §2
-    }
+    // ChaCha20-Poly1305: iv XOR seq (RFC 7905 §2). GCM: the 4-byte salt leaves words 1-2 zero,
+    // so the same call gives salt || seq (RFC 5288 §3); the opener then puts the record's
+    // nonce_explicit in 4..11.
+    writeNonce(this.nonce, this.iv0, this.iv1, this.iv2, seq);
   }
 }
 

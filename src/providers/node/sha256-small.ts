@@ -297,32 +297,20 @@ export class Sha256Stream {
   }
 
   update(data: Uint8Array): void {
-    const n = data.length;
-    let i = 0;
-    this.#total += n;
-    const block = this.#block;
-    // Head and tail (< 64 bytes each) copied by byte loops, not set(subarray): no view objects.
-    if (this.#fill > 0) {
-      const take = Math.min(BLOCK - this.#fill, n);
-      for (let j = 0, f = this.#fill; j < take; j++) block[f + j] = data[j]!;
-      this.#fill += take;
-      i = take;
-      if (this.#fill < BLOCK) return;
-      compressBytes(this.#h, block, 0);
-      this.#fill = 0;
-    }
-    for (; n - i >= BLOCK; i += BLOCK) compressBytes(this.#h, data, i);
-    // The block is empty here: keep the tail.
-    const rest = n - i;
-    for (let j = 0; j < rest; j++) block[j] = data[i + j]!;
-    this.#fill = rest;
-    W.fill(0);
+    // On the module scratch like the one-shot functions: absorb, then keep the new chaining
+    // state and the new unfinished block's bytes.
+    this.#resume();
+    absorb(data);
+    this.#h.set(state);
+    for (let j = 0; j < pending; j++) this.#block[j] = W[j >> 2]! >>> ((3 - (j & 3)) << 3);
+    this.#fill = pending;
+    this.#total = total;
+    wipe();
   }
 
   /** The digest of everything so far; the context stays open. */
   current(): Uint8Array {
-    begin(this.#h, this.#total - this.#fill);
-    absorb(this.#block, this.#fill);
+    this.#resume();
     finish();
     const out = stateBytes();
     wipe();
@@ -332,10 +320,10 @@ export class Sha256Stream {
   fork(): Sha256Stream {
     return new Sha256Stream(this);
   }
-}
 
-/** Compresses the 64 bytes of `d` at `off` (big-endian words) into `s`. */
-function compressBytes(s: Int32Array, d: Uint8Array, off: number): void {
-  for (let w = 0, i = off; w < 16; w++, i += 4) W[w] = (d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!;
-  compress(s);
+  /** Loads this context into the module scratch: its chaining state, then its unfinished block. */
+  #resume(): void {
+    begin(this.#h, this.#total - this.#fill);
+    absorb(this.#block, this.#fill);
+  }
 }
