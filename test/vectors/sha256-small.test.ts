@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, getFips, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
-import { Sha256Stream, hkdfExpandSha256Small, hmacSha256Small, sha256Small } from '../../src/providers/node/sha256-small.ts';
-import { sha256 } from '../../src/providers/node/hash.ts';
+import { Sha256Stream, hkdfExpandSha256Small, hkdfExpandSha256SmallInto, hmacSha256Small, sha256Small } from '../../src/providers/node/sha256-small.ts';
+import { sha256, sha384 } from '../../src/providers/node/hash.ts';
 import { fromHex, toHex, utf8 } from '../../src/core/util.ts';
 import { rfc5869Sha256Cases } from '../helpers/rfc5869.ts';
 
@@ -55,6 +55,12 @@ test('Sha256Stream: a snapshot leaves the context open; a fork is independent of
   const snap = a.current();
   snap.fill(0);
   assert.equal(toHex(a.current()), sha256Cases[1]![2], 'results are the caller\'s to overwrite');
+  // currentWith: the digest with extra bytes, leaving the context as it was (PSK binders).
+  for (const extra of [new Uint8Array(0), ascii('d'), new Uint8Array(61).fill(3), new Uint8Array(200).fill(4)]) {
+    const before = toHex(a.current());
+    assert.equal(toHex(a.currentWith(extra)), createHash('sha256').update('abc').update(extra).digest('hex'), `currentWith ${extra.length} bytes`);
+    assert.equal(toHex(a.current()), before, `currentWith ${extra.length} bytes left the context unchanged`);
+  }
   const input = ascii('abc');
   const b = new Sha256Stream();
   b.update(input);
@@ -136,6 +142,16 @@ for (const c of rfc5869Sha256Cases) {
   });
 }
 
+test('hkdfExpandInto on SHA-384 (node:crypto) equals hkdfExpand and writes only out', () => {
+  const prk = sha384.hkdfExtract(new Uint8Array(0), ascii('ikm'));
+  for (const length of [0, 12, 48, 49, 100]) {
+    const out = new Uint8Array(length + 1).fill(0xaa);
+    sha384.hkdfExpandInto!(prk, ascii('info'), out.subarray(0, length));
+    assert.deepEqual(out.subarray(0, length), sha384.hkdfExpand(prk, ascii('info'), length), `L=${length}`);
+    assert.equal(out[length], 0xaa, `L=${length}: nothing written after out`);
+  }
+});
+
 test('results are fresh arrays and do not depend on inputs zeroed after the call', () => {
   const key = new Uint8Array(32).fill(7);
   const data = new Uint8Array(40).fill(9);
@@ -182,6 +198,16 @@ test('differential: HKDF-SHA256 extract + expand equal node:crypto hkdfSync (inf
       const prk = sha256.hkdfExtract(salt, ikm);
       assert.equal(toHex(sha256.hkdfExpand(prk, info, length)), want);
       assert.equal(toHex(hkdfExpandSha256Small(prk, info, length)), want);
+      // Into the caller's memory (the engine's transient keys): exactly out.length bytes written,
+      // on the JS path or, for long inputs, through node:crypto.
+      const out = new Uint8Array(length + 2).fill(0xee);
+      sha256.hkdfExpandInto!(prk, info, out.subarray(1, 1 + length));
+      assert.equal(toHex(out.subarray(1, 1 + length)), want, 'provider hkdfExpandInto');
+      assert.equal(out[0], 0xee, 'nothing written before out');
+      assert.equal(out[length + 1], 0xee, 'nothing written after out');
+      const js = new Uint8Array(length);
+      hkdfExpandSha256SmallInto(prk, info, js);
+      assert.equal(toHex(js), want, 'hkdfExpandSha256SmallInto');
     }),
     { seed: 0x5a257, numRuns: 1500 },
   );

@@ -9,7 +9,7 @@
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, codePointName } from '../codec/codepoints.ts';
 import { TlsAlertReceivedError, TlsError, TlsProtocolError, TlsUsageError, asTlsError } from '../errors.ts';
 import type { CryptoProvider, Tls12CipherSuite, Tls13CipherSuite } from '../crypto/provider.ts';
-import { nextTrafficSecret, trafficKeys } from '../crypto/key-schedule.ts';
+import { nextTrafficSecret, transientTrafficKeys, wipeTrafficKeys } from '../crypto/key-schedule.ts';
 import { RecordDeframer } from '../record/deframer.ts';
 import { HandshakeJoiner } from '../record/handshake-joiner.ts';
 import { NoOpener, NoSealer } from '../record/no-protection.ts';
@@ -292,16 +292,24 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
 
   setTls13WriteKeys(suite: Tls13CipherSuite, trafficSecret: Uint8Array): void {
     this.flushHandshake();
-    const { key, iv } = trafficKeys(suite.hash, trafficSecret, suite.aead.keyLength, suite.aead.nonceLength);
-    this.sealer = new Tls13RecordSealer(suite.aead, key, iv, this.sealerLimits());
+    const k = transientTrafficKeys(suite.hash, trafficSecret, suite.aead.keyLength, suite.aead.nonceLength);
+    try {
+      this.sealer = new Tls13RecordSealer(suite.aead, k.key, k.iv, this.sealerLimits());
+    } finally {
+      wipeTrafficKeys(k);
+    }
     this.writeKeys.suite = suite;
     this.writeKeys.secret = trafficSecret;
   }
 
   setTls13ReadKeys(suite: Tls13CipherSuite, trafficSecret: Uint8Array): void {
     this.joiner.assertAtKeyChange();
-    const { key, iv } = trafficKeys(suite.hash, trafficSecret, suite.aead.keyLength, suite.aead.nonceLength);
-    this.opener = new Tls13RecordOpener(suite.aead, key, iv, this.openerLimits());
+    const k = transientTrafficKeys(suite.hash, trafficSecret, suite.aead.keyLength, suite.aead.nonceLength);
+    try {
+      this.opener = new Tls13RecordOpener(suite.aead, k.key, k.iv, this.openerLimits());
+    } finally {
+      wipeTrafficKeys(k);
+    }
     this.readKeys.suite = suite;
     this.readKeys.secret = trafficSecret;
   }

@@ -51,24 +51,79 @@ function labelHead(label: string | Uint8Array): Uint8Array {
  * @throws ERR_TLS_INTERNAL for a label or context too long for HkdfLabel, or a length above 2^16-1.
  */
 export function hkdfExpandLabel(hash: HashAlgorithm, secret: Uint8Array, label: string | Uint8Array, context: Uint8Array, length: number): Uint8Array {
+  return hash.hkdfExpand(secret, hkdfLabel(label, context, length), length); // label and context are public: no wipe
+}
+
+/**
+ * HKDF-Expand-Label into `out` (Length = out.length), for a key the engine needs during one call
+ * only: the caller zeroes `out` after use. Through the provider's `hkdfExpandInto` when it has
+ * one (no new array), else a copy of `hkdfExpand`'s result, which is zeroed.
+ */
+export function hkdfExpandLabelInto(hash: HashAlgorithm, secret: Uint8Array, label: string | Uint8Array, context: Uint8Array, out: Uint8Array): void {
+  const info = hkdfLabel(label, context, out.length);
+  if (hash.hkdfExpandInto !== undefined) {
+    hash.hkdfExpandInto(secret, info, out);
+    return;
+  }
+  const r = hash.hkdfExpand(secret, info, out.length);
+  out.set(r);
+  r.fill(0);
+}
+
+/**
+ * The HkdfLabel of one expansion, in a module scratch: providers borrow byte arguments only for
+ * the call (provider.ts), and a handshake makes ~25 of these per side (fewer young objects,
+ * fewer scavenges, issue 5). The view for each length is made once.
+ */
+function hkdfLabel(label: string | Uint8Array, context: Uint8Array, length: number): Uint8Array {
   const head = labelHead(label);
   if (context.length > 255 || length > 0xffff || length < 0) {
     throw new TlsError('ERR_TLS_INTERNAL', `HKDF-Expand-Label: context ${context.length} bytes (max 255), length ${length} (max 65535)`);
   }
-  // Built in a scratch buffer: providers borrow byte arguments only for the call (provider.ts),
-  // and a handshake makes ~25 of these per side (fewer young objects, fewer scavenges).
   const n = head.length + 1 + context.length;
-  const info = infoScratch.subarray(0, n);
+  const info = infoViews[n] ??= infoScratch.subarray(0, n);
   info.set(head, 0);
   info[0] = length >>> 8;
   info[1] = length & 0xff;
   info[head.length] = context.length;
   if (context.length > 0) info.set(context, head.length + 1);
-  return hash.hkdfExpand(secret, info, length); // label and context are public: no wipe
+  return info;
 }
 
 /** HkdfLabel at its largest: uint16, then label and context of up to 255 bytes with their lengths. */
 const infoScratch = new Uint8Array(2 + 1 + 255 + 1 + 255);
+/** Views of `infoScratch` by length. */
+const infoViews: (Uint8Array | undefined)[] = [];
+
+/**
+ * Module memory for secrets that live during one call (finished keys, binder keys, the
+ * "derived" secrets between stages, record keys and IVs before their import): each is zeroed
+ * right after use, so none outlives the call that made it. One scratch per role, as some are
+ * used together (a binder key expands into a finished key). Views by length are made once; a
+ * length above `size` gets a fresh array.
+ */
+class KeyScratch {
+  readonly #bytes: Uint8Array;
+  readonly #views: (Uint8Array | undefined)[] = [];
+  constructor(size: number) {
+    this.#bytes = new Uint8Array(size);
+  }
+  view(n: number): Uint8Array {
+    if (n > this.#bytes.length) return new Uint8Array(n);
+    return this.#views[n] ??= this.#bytes.subarray(0, n);
+  }
+}
+const finishedKeyScratch = new KeyScratch(64);
+const stageScratch = new KeyScratch(64);
+const recordKeyScratch = new KeyScratch(32);
+const recordIvScratch = new KeyScratch(16);
+
+const EMPTY = new Uint8Array(0);
+/** Read-only HashLen zeros per length, for HKDF-Extract without salt or IKM (providers never write their inputs). */
+const zeroSecrets: (Uint8Array | undefined)[] = [];
+function zeros(n: number): Uint8Array {
+  return zeroSecrets[n] ??= new Uint8Array(n);
+}
 
 /** Derive-Secret(Secret, Label, Messages) given Transcript-Hash(Messages) (RFC 8446 §7.1). */
 export function deriveSecret(hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
@@ -89,7 +144,7 @@ export function emptyTranscriptHash(hash: HashAlgorithm): Uint8Array {
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
 export function finishedKey(hash: HashAlgorithm, baseKey: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(hash, baseKey, 'finished', new Uint8Array(0), hash.outputLength);
+  return hkdfExpandLabel(hash, baseKey, 'finished', EMPTY, hash.outputLength);
 }
 
 /**
@@ -98,10 +153,13 @@ export function finishedKey(hash: HashAlgorithm, baseKey: Uint8Array): Uint8Arra
  * handshake, application) traffic secret; for a PSK binder it is the binder key (§4.2.11.2).
  */
 export function finishedVerifyData(hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-  const key = finishedKey(hash, baseKey);
-  const out = hash.hmac(key, transcriptHash);
-  key.fill(0);
-  return out;
+  const key = finishedKeyScratch.view(hash.outputLength);
+  try {
+    hkdfExpandLabelInto(hash, baseKey, 'finished', EMPTY, key);
+    return hash.hmac(key, transcriptHash);
+  } finally {
+    key.fill(0);
+  }
 }
 
 /**
@@ -124,11 +182,29 @@ export interface TrafficKeys {
  * QUIC (RFC 9001 §5.1) uses the same derivation with `labels` "quic key" / "quic iv".
  */
 export function trafficKeys(hash: HashAlgorithm, trafficSecret: Uint8Array, keyLength: number, ivLength = 12, labels: { readonly key: string; readonly iv: string } = defaultKeyLabels): TrafficKeys {
-  const empty = new Uint8Array(0);
   return {
-    key: hkdfExpandLabel(hash, trafficSecret, labels.key, empty, keyLength),
-    iv: hkdfExpandLabel(hash, trafficSecret, labels.iv, empty, ivLength),
+    key: hkdfExpandLabel(hash, trafficSecret, labels.key, EMPTY, keyLength),
+    iv: hkdfExpandLabel(hash, trafficSecret, labels.iv, EMPTY, ivLength),
   };
+}
+
+/**
+ * `trafficKeys` in module memory, for a record sealer or opener that imports them at once (the
+ * AEAD keeps its own copy, the IV becomes words): the views are overwritten by the next call,
+ * and the caller zeroes both right after the import (`wipeTrafficKeys`).
+ */
+export function transientTrafficKeys(hash: HashAlgorithm, trafficSecret: Uint8Array, keyLength: number, ivLength = 12): TrafficKeys {
+  const key = recordKeyScratch.view(keyLength);
+  const iv = recordIvScratch.view(ivLength);
+  hkdfExpandLabelInto(hash, trafficSecret, defaultKeyLabels.key, EMPTY, key);
+  hkdfExpandLabelInto(hash, trafficSecret, defaultKeyLabels.iv, EMPTY, iv);
+  return { key, iv };
+}
+
+/** Zeroes a key and IV (after their import). */
+export function wipeTrafficKeys(k: TrafficKeys): void {
+  k.key.fill(0);
+  k.iv.fill(0);
 }
 const defaultKeyLabels = { key: 'key', iv: 'iv' } as const;
 
@@ -137,7 +213,7 @@ const defaultKeyLabels = { key: 'key', iv: 'iv' } as const;
  * "traffic upd", "", Hash.length) (RFC 8446 §7.2, KeyUpdate).
  */
 export function nextTrafficSecret(hash: HashAlgorithm, trafficSecret: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(hash, trafficSecret, 'traffic upd', new Uint8Array(0), hash.outputLength);
+  return hkdfExpandLabel(hash, trafficSecret, 'traffic upd', EMPTY, hash.outputLength);
 }
 
 /**
@@ -201,7 +277,7 @@ export class EarlySecret {
   constructor(hash: HashAlgorithm, psk: Uint8Array | null) {
     this.hash = hash;
     // Without a PSK the Early Secret is a public constant per hash: made on demand (below).
-    this.#secret = psk === null ? null : hash.hkdfExtract(new Uint8Array(hash.outputLength), psk);
+    this.#secret = psk === null ? null : hash.hkdfExtract(zeros(hash.outputLength), psk);
   }
 
   #get(): Uint8Array {
@@ -221,10 +297,13 @@ export class EarlySecret {
    * ClientHello1, HelloRetryRequest and Truncate(ClientHello2) (RFC 8446 §4.2.11.2).
    */
   binder(kind: PskKind, partialTranscriptHash: Uint8Array): Uint8Array {
-    const key = this.binderKey(kind);
-    const out = finishedVerifyData(this.hash, key, partialTranscriptHash);
-    key.fill(0);
-    return out;
+    const key = stageScratch.view(this.hash.outputLength);
+    try {
+      hkdfExpandLabelInto(this.hash, this.#get(), kind === 'external' ? 'ext binder' : 'res binder', emptyTranscriptHash(this.hash), key);
+      return finishedVerifyData(this.hash, key, partialTranscriptHash);
+    } finally {
+      key.fill(0);
+    }
   }
 
   /** Checks a received binder in constant time (server side, RFC 8446 §4.2.11.2). */
@@ -248,14 +327,22 @@ export class EarlySecret {
    */
   intoHandshakeSecret(sharedSecret: Uint8Array | null): HandshakeSecret {
     if (this.#used) throw consumed('early secret');
-    // Full handshake: Derive-Secret(Early Secret of zeros, "derived", "") is the same constant
-    // every time, computed once per hash (two HMACs fewer per handshake and side).
-    const derived = this.#secret === null
-      ? noPskConstants(this.hash).derived.slice()
-      : deriveSecret(this.hash, this.#secret, 'derived', emptyTranscriptHash(this.hash));
-    const secret = this.hash.hkdfExtract(derived, sharedSecret ?? new Uint8Array(this.hash.outputLength));
-    derived.fill(0);
-    this.#secret?.fill(0);
+    const ikm = sharedSecret ?? zeros(this.hash.outputLength);
+    let secret: Uint8Array;
+    if (this.#secret === null) {
+      // Full handshake: Derive-Secret(Early Secret of zeros, "derived", "") is the same constant
+      // every time, computed once per hash (two HMACs fewer per handshake and side).
+      secret = this.hash.hkdfExtract(noPskConstants(this.hash).derived, ikm);
+    } else {
+      const derived = stageScratch.view(this.hash.outputLength);
+      try {
+        hkdfExpandLabelInto(this.hash, this.#secret, 'derived', emptyTranscriptHash(this.hash), derived);
+        secret = this.hash.hkdfExtract(derived, ikm);
+      } finally {
+        derived.fill(0);
+      }
+      this.#secret.fill(0);
+    }
     this.#used = true;
     return new HandshakeSecret(this.hash, secret);
   }
@@ -281,6 +368,12 @@ class SecretStage {
   protected derive(label: string, transcriptHash: Uint8Array): Uint8Array {
     if (this.#used) throw consumed(this.#stage);
     return deriveSecret(this.hash, this.#secret, label, transcriptHash);
+  }
+
+  /** `derive` into `out` (HashLen bytes), for a secret used during one call. */
+  protected deriveInto(label: string, transcriptHash: Uint8Array, out: Uint8Array): void {
+    if (this.#used) throw consumed(this.#stage);
+    hkdfExpandLabelInto(this.hash, this.#secret, label, transcriptHash, out);
   }
 
   /** Zeroes the secret and ends the stage. */
@@ -309,9 +402,14 @@ export class HandshakeSecret extends SecretStage {
 
   /** Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0). Zeroes and consumes this stage. */
   intoMasterSecret(): MasterSecret {
-    const derived = this.derive('derived', emptyTranscriptHash(this.hash));
-    const secret = this.hash.hkdfExtract(derived, new Uint8Array(this.hash.outputLength));
-    derived.fill(0);
+    const derived = stageScratch.view(this.hash.outputLength);
+    let secret: Uint8Array;
+    try {
+      this.deriveInto('derived', emptyTranscriptHash(this.hash), derived);
+      secret = this.hash.hkdfExtract(derived, zeros(this.hash.outputLength));
+    } finally {
+      derived.fill(0);
+    }
     this.consume();
     return new MasterSecret(this.hash, secret);
   }

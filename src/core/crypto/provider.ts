@@ -14,6 +14,12 @@ export interface HashContext {
   current(): Uint8Array;
   /** An independent copy of this context. */
   fork(): HashContext;
+  /**
+   * Optional: the digest of everything so far followed by `extra`, leaving the context as it
+   * was (a PSK binder's truncated ClientHello, RFC 8446 §4.2.11.2). Without it the transcript
+   * forks the context; a provider that can do this without a copy saves one per call.
+   */
+  currentWith?(extra: Uint8Array): Uint8Array;
 }
 
 /** One hash function with its HMAC and HKDF (RFC 2104, RFC 5869). */
@@ -27,6 +33,13 @@ export interface HashAlgorithm {
   hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array;
   /** HKDF-Expand(prk, info, length) (RFC 5869 §2.3); length <= 255 * HashLen. */
   hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /**
+   * Optional: HKDF-Expand(prk, info, out.length) written into `out` (the caller's memory)
+   * instead of a new array: the engine uses it for keys it only needs during one call (record
+   * keys and IVs, finished keys, binder keys) and zeroes `out` afterwards. `out` never
+   * overlaps `prk` or `info`.
+   */
+  hkdfExpandInto?(prk: Uint8Array, info: Uint8Array, out: Uint8Array): void;
 }
 
 /**
@@ -42,7 +55,10 @@ export interface AeadAlgorithm {
   readonly confidentialityLimit: number;
   /** Failed decryptions one key may see before the connection must close. */
   readonly integrityLimit: number;
-  /** Prepares a key once per traffic secret; the returned object is reused for every record. */
+  /**
+   * Prepares a key once per traffic secret; the returned object is reused for every record.
+   * `key` is borrowed for the call (the engine zeroes it right after): keep a copy.
+   */
   importKey(key: Uint8Array): AeadKey;
 }
 

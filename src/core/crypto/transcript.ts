@@ -90,6 +90,7 @@ export class Transcript {
   currentWith(extra: Uint8Array, hash: HashAlgorithm | null = null): Uint8Array {
     if (this.#ctx !== null) {
       if (hash !== null && hash.name !== this.#hash!.name) throw internal(`hash is ${this.#hash!.name}, not ${hash.name}`);
+      if (this.#ctx.currentWith !== undefined) return this.#ctx.currentWith(extra);
       const f = this.#ctx.fork();
       f.update(extra);
       return f.current();

@@ -9,14 +9,18 @@ import type { CertificateCompressionInfo } from '../conn/api.ts';
 import type { CertifiedKey, ServerConfig } from './config.ts';
 import type { ServerResumption } from './resumption.ts';
 
+const NO_BYTES = new Uint8Array(0);
+
 export class ServerHandshakeData {
   readonly config: ServerConfig;
   transcript: Transcript;
   /** The client's random (key log lines are keyed by it). */
   clientRandom: Uint8Array;
   sessionIdEcho: Uint8Array;
-  /** The hello we answered (kept across a HelloRetryRequest to check ClientHello2). */
+  /** ClientHello1, kept across a HelloRetryRequest to check ClientHello2 (§4.1.2); null otherwise. */
   hello: ClientHello | null;
+  /** The record_size_limit of the hello we answered (RFC 8449), or null. */
+  clientRecordSizeLimit: number | null;
   helloRetried: boolean;
   /** The cookie we sent in the HelloRetryRequest, which ClientHello2 must echo. */
   cookie: Uint8Array | null;
@@ -51,9 +55,12 @@ export class ServerHandshakeData {
   constructor(config: ServerConfig) {
     this.config = config;
     this.transcript = new Transcript(null);
-    this.clientRandom = new Uint8Array(32);
-    this.sessionIdEcho = new Uint8Array(0);
+    // Set from the ClientHello before any use; zero-length arrays cannot be written to, so one
+    // is shared (no arrays per connection that the hello replaces at once).
+    this.clientRandom = NO_BYTES;
+    this.sessionIdEcho = NO_BYTES;
     this.hello = null;
+    this.clientRecordSizeLimit = null;
     this.helloRetried = false;
     this.cookie = null;
     this.suite = null;

@@ -81,7 +81,8 @@ export class ExpectClientHello implements HandshakeState {
     // RFC 8446 §4.2.11.2: the binder hash covers the hello truncated before the binders.
     const binderHash = pskBinderHash(cx, hs, ch, m.encoding);
     hs.transcript.add(m.encoding);
-    hs.hello = copyHello(ch);
+    hs.hello = null; // ClientHello1 is no longer needed once a hello is answered
+    hs.clientRecordSizeLimit = e.recordSizeLimit;
     hs.group = group;
     hs.sni = e.serverName;
     cx.noteServerName(e.serverName);

@@ -121,7 +121,7 @@ export function sendServerFlight(cx: HandshakeContext, hs: ServerHandshakeData, 
  */
 export function sendEncryptedExtensions(cx: HandshakeContext, hs: ServerHandshakeData, earlyDataAccepted: boolean): void {
   // RFC 8449 §4: the client's limit bounds every record we protect.
-  const clientLimit = hs.hello!.extensions.recordSizeLimit;
+  const clientLimit = hs.clientRecordSizeLimit;
   if (clientLimit !== null) cx.setPeerRecordSizeLimit(clientLimit);
   const eeExt = emptyEncryptedExtensionsExtensions();
   // RFC 8446 §4.2.7: our groups in preference order, "for the client to use in later connections".

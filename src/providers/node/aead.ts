@@ -16,6 +16,8 @@ type NodeAeadName = CipherGCMTypes | CipherChaCha20Poly1305Types;
 
 const TAG_LENGTH = 16;
 const NONCE_LENGTH = 12;
+/** The options of every cipher object, made once (node:crypto only reads them). */
+const TAG_OPTIONS = { authTagLength: TAG_LENGTH };
 
 // Usage limits, in records (one record = one AEAD invocation of at most 2^14 + 256 bytes):
 // - AES-GCM confidentiality: RFC 8446 §5.5 "AES-GCM ... up to 2^24.5 full-size records";
@@ -88,7 +90,7 @@ class NodeAeadKey implements AeadKey {
       throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `AEAD seal: output has ${out.length - outOffset} bytes at offset, needs ${plaintext.length + TAG_LENGTH}`);
     }
     // The overloads of createCipheriv are keyed on literal names; the union is one of them.
-    const c = createCipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+    const c = createCipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, TAG_OPTIONS);
     c.setAAD(aad); // no plaintextLength: only CCM needs it
     // `update` returns a fresh buffer before anything is written to `out`, so in-place is safe.
     const ct = c.update(plaintext);
@@ -122,7 +124,7 @@ class NodeAeadKey implements AeadKey {
     if (n < 0 || nonce.length !== NONCE_LENGTH) return null;
     let pt: Buffer;
     try {
-      const d = createDecipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+      const d = createDecipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, TAG_OPTIONS);
       d.setAuthTag(ciphertext.subarray(n));
       // GCM and ChaCha20-Poly1305 take the AAD without the plaintext length (only CCM needs it).
       d.setAAD(aad);

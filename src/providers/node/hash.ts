@@ -7,7 +7,7 @@
 import { createHash, createHmac, createSecretKey, getFips, type Hash, type KeyObject } from 'node:crypto';
 import type { HashAlgorithm, HashContext, HashName } from '../../core/crypto/provider.ts';
 import { TlsError } from '../../core/errors.ts';
-import { Sha256Stream, hkdfExpandSha256Small, hmacSha256Small } from './sha256-small.ts';
+import { Sha256Stream, hkdfExpandSha256Small, hkdfExpandSha256SmallInto, hmacSha256Small } from './sha256-small.ts';
 import { RAW_KEYS_ARE_CHEAP } from './runtime.ts';
 
 // HMAC key form, chosen per runtime (measured here, one HMAC-SHA256 of 40 bytes): Node 20 /
@@ -126,8 +126,22 @@ class NodeHashAlgorithm implements HashAlgorithm {
     }
     return out;
   }
+
+  // The engine's transient keys (provider.ts): the JS path writes straight into `out`; the
+  // node:crypto path copies its result in and zeroes it.
+  hkdfExpandInto(prk: Uint8Array, info: Uint8Array, out: Uint8Array): void {
+    const length = out.length;
+    if (this.small && length <= 255 * OUT_SHA256 && useSmall(prk, (length > OUT_SHA256 ? OUT_SHA256 : 0) + info.length + 1)) {
+      hkdfExpandSha256SmallInto(prk, info, out);
+      return;
+    }
+    const r = this.hkdfExpand(prk, info, length);
+    out.set(r);
+    r.fill(0);
+  }
 }
 
+const OUT_SHA256 = 32;
 const counter1 = new Uint8Array(1);
 
 /** SHA-256 with HMAC and HKDF. */

@@ -239,18 +239,14 @@ export function hmacSha256Small(key: Uint8Array, data: Uint8Array): Uint8Array {
  * OKM = the first `length` bytes of T(1) | T(2) | ... The caller checks 0 ≤ length ≤ 255 * 32.
  */
 export function hkdfExpandSha256Small(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  if (length === OUT) {
-    // One block, as every TLS 1.3 Derive-Secret and traffic secret: T(1) is the output.
-    keyPads(prk);
-    begin(innerPad, BLOCK);
-    absorb(info);
-    absorbByte(1);
-    hmacFinish();
-    const t1 = stateBytes();
-    wipe();
-    return t1;
-  }
   const out = new Uint8Array(length);
+  hkdfExpandSha256SmallInto(prk, info, out);
+  return out;
+}
+
+/** `hkdfExpandSha256Small` into the caller's `out` (length ≤ 255 * 32; not overlapping `prk` or `info`). */
+export function hkdfExpandSha256SmallInto(prk: Uint8Array, info: Uint8Array, out: Uint8Array): void {
+  const length = out.length;
   keyPads(prk);
   for (let i = 1, off = 0; off < length; i++) {
     begin(innerPad, BLOCK);
@@ -264,7 +260,6 @@ export function hkdfExpandSha256Small(prk: Uint8Array, info: Uint8Array, length:
     off += n;
   }
   wipe();
-  return out;
 }
 
 /**
@@ -311,6 +306,16 @@ export class Sha256Stream {
   /** The digest of everything so far; the context stays open. */
   current(): Uint8Array {
     this.#resume();
+    finish();
+    const out = stateBytes();
+    wipe();
+    return out;
+  }
+
+  /** The digest of everything so far followed by `extra`; this context does not change (no fork needed). */
+  currentWith(extra: Uint8Array): Uint8Array {
+    this.#resume();
+    absorb(extra);
     finish();
     const out = stateBytes();
     wipe();
