@@ -93,6 +93,43 @@ test('bench/latency-tail.ts reports latency percentiles and the GC pauses of bot
   }
 });
 
+test('bench/profile-engine.ts times both engines for full, resumed (TLS 1.3 and 1.2) handshakes and bulk', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/profile-engine.ts', 'all', '--n', '20', '--reps', '1', '--warmup', '20', '--mib', '1'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `profile-engine exited with ${String(r.status)}: ${r.stderr}`);
+  assert.match(r.stdout, /^handshake ecdsa TLS_AES_128_GCM_SHA256: server \d+ µs, client \d+ µs CPU per handshake/m, 'full handshakes');
+  // A resumption that fell back to a full handshake would throw (engine-pairs.ts checks `resumed`).
+  assert.match(r.stdout, /^resume13 TLS_AES_128_GCM_SHA256: server \d+ µs, client \d+ µs CPU per resumed handshake/m, 'TLS 1.3 resumption');
+  assert.match(r.stdout, /^resume12 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: server \d+ µs/m, 'TLS 1.2 resumption');
+  assert.match(r.stdout, /^bulk TLS_AES_128_GCM_SHA256 1 MiB: seal side \d+ MB\/s CPU, open side \d+ MB\/s CPU/m, 'bulk');
+});
+
+test('bench/alloc-split.ts charges the sampled allocations of each handshake to the client or the server engine', () => {
+  for (const mode of ['resume13', 'full']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/alloc-split.ts', mode, '--n', '150', '--warmup', '30', '--top', '5'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, `alloc-split ${mode} exited with ${String(r.status)}: ${r.stderr}`);
+    const totals = /^ {2}server (\d+), client (\d+) \(this harness: (\d+)\)$/m.exec(r.stdout);
+    assert.notEqual(totals, null, `${mode}: a totals line in:\n${r.stdout}`);
+    const [server, client, harness] = totals!.slice(1).map(Number) as [number, number, number];
+    // A handshake allocates kilobytes on each side; the harness's own share stays small, which
+    // shows the side frames were found (inlined frames would leave everything to the harness).
+    assert.ok(server > 2000 && client > 2000, `${mode}: server ${server} and client ${client} bytes per handshake`);
+    assert.ok(harness < (server + client) / 4, `${mode}: harness ${harness} bytes against ${server + client} for the engines`);
+    for (const side of ['server', 'client']) {
+      const part = r.stdout.split(new RegExp(`^ {2}${side}, by allocating function:$`, 'm'))[1] ?? '';
+      const rows = [...part.matchAll(/^ {4} *(\d+) B +([\d.]+) % {2}(\S.*)$/gm)].slice(0, 5);
+      assert.equal(rows.length, 5, `${mode}: five ${side} sites listed in:\n${r.stdout}`);
+      const shares = rows.map((m) => Number(m[2]));
+      assert.ok(shares.every((x, i) => i === 0 || x <= shares[i - 1]!), `${mode}: ${side} sites sorted by bytes: ${shares.join(', ')}`);
+    }
+  }
+});
+
 test('bench/bulk-split.ts splits a bulk side\'s CPU per record, next to node:tls and plain TCP', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bulk-split.ts', 'recv', '--mib', '2', '--warm', '1', '--reps', '1'], {
     encoding: 'utf8',
