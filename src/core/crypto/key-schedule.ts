@@ -242,6 +242,10 @@ export function exportKeyingMaterial(hash: HashAlgorithm, exporterSecret: Uint8A
 /** Which binder key a PSK uses (RFC 8446 §7.1): external PSKs and resumption PSKs differ. */
 export type PskKind = 'external' | 'resumption';
 
+function binderLabel(kind: PskKind): string {
+  return kind === 'external' ? 'ext binder' : 'res binder';
+}
+
 function consumed(stage: string): TlsError {
   return new TlsError('ERR_TLS_INTERNAL', `key schedule: the ${stage} was already consumed by the next stage`);
 }
@@ -288,7 +292,7 @@ export class EarlySecret {
 
   /** binder_key = Derive-Secret(., "ext binder" | "res binder", "") (RFC 8446 §7.1). */
   binderKey(kind: PskKind): Uint8Array {
-    return deriveSecret(this.hash, this.#get(), kind === 'external' ? 'ext binder' : 'res binder', emptyTranscriptHash(this.hash));
+    return deriveSecret(this.hash, this.#get(), binderLabel(kind), emptyTranscriptHash(this.hash));
   }
 
   /**
@@ -299,7 +303,7 @@ export class EarlySecret {
   binder(kind: PskKind, partialTranscriptHash: Uint8Array): Uint8Array {
     const key = stageScratch.view(this.hash.outputLength);
     try {
-      hkdfExpandLabelInto(this.hash, this.#get(), kind === 'external' ? 'ext binder' : 'res binder', emptyTranscriptHash(this.hash), key);
+      hkdfExpandLabelInto(this.hash, this.#get(), binderLabel(kind), emptyTranscriptHash(this.hash), key);
       return finishedVerifyData(this.hash, key, partialTranscriptHash);
     } finally {
       key.fill(0);
