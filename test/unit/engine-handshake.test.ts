@@ -97,6 +97,33 @@ describe('TLS 1.3 engine, in memory', () => {
     assert.throws(() => transfer(c, s), (e: unknown) => isTlsError(e) && e.code === 'ERR_TLS_ALERT_RECEIVED');
   });
 
+  it('server flights larger than the join buffer and than one record (a leaf with 900 SANs)', () => {
+    // flushHandshake joins a flight's messages in an 8 KiB module buffer; larger flights take
+    // their own, and more than 2^14 bytes spans records (RFC 8446 §5.1). Two connections in a
+    // row check that the shared buffer carries nothing over.
+    const sans = Array.from({ length: 900 }, (_, i) => `DNS:host-${i}.server.test`).concat(['DNS:server.test']);
+    const leaf = pki.makeCertificate({ issuer: root, keyType: 'ecdsa-p256', sans });
+    assert.ok(leaf.certDer.length > 16384, `leaf of ${leaf.certDer.length} bytes`);
+    const big: CertifiedKey = { chain: [leaf.certDer], key: provider.loadSigningKey(leaf.keyPem) };
+    for (const certificates of [[big], [keys.get('ecdsa-p256')!], [big]]) {
+      const c = new ClientConnection(clientConfig({ certificateCompression: [] }), 'server.test');
+      const s = new ServerConnection(createServerConfig({ provider, certificates, certificateCompression: [] }));
+      transfer(c, s);
+      let flight = 0;
+      let records = 0;
+      for (let out = s.writeTls(); out !== null; out = s.writeTls()) {
+        flight += out.length;
+        for (let o = 0; o < out.length; o += 5 + ((out[o + 3]! << 8) | out[o + 4]!)) records++;
+        c.readTls(out);
+        c.processNewPackets();
+      }
+      handshake(c, s);
+      assert.equal(c.isHandshaking() || s.isHandshaking(), false, 'handshake complete');
+      assert.equal(c.negotiated?.peerCertificates[0]?.length, certificates[0]!.chain[0]!.length, 'the client got the whole leaf');
+      if (certificates[0] === big) assert.ok(flight > 16384 && records >= 3, `flight of ${flight} bytes in ${records} records`);
+    }
+  });
+
   it('KeyUpdate both ways, with update_requested answered', () => {
     const c = new ClientConnection(clientConfig(), 'server.test');
     const s = new ServerConnection(serverConfig());

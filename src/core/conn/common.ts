@@ -36,6 +36,12 @@ const notStarted: HandshakeState = {
 
 /** Most plaintext we buffer for the application before `readTls` stops accepting bytes. */
 const MAX_RECEIVED_PLAINTEXT = 256 * 1024;
+/**
+ * Where a flight's messages are joined before sealing (flushHandshake), shared by every
+ * connection (sealing is synchronous): a new array per flight was one more young object with
+ * memory outside the heap for the scavenger to sweep (issue 5). Larger flights get their own.
+ */
+const JOIN_SCRATCH = new Uint8Array(8192);
 
 /** Pending user-callback state while blocked. */
 type BlockedSlot =
@@ -691,17 +697,23 @@ export abstract class ConnectionCommon implements TlsConnection, HandshakeContex
   private flushHandshake(): void {
     const msgs = this.pendingHandshake;
     if (msgs.length === 0) return;
+    this.pendingHandshake = [];
+    if (msgs.length === 1) {
+      this.pushOutgoing(this.fragmenter.sealToBytes(this.sealer, ContentType.Handshake, msgs[0]!));
+      return;
+    }
+    // Several messages share records (RFC 8446 §5.1): joined in module memory, sealed (which
+    // copies them), then zeroed, as the flight may carry Finished values or a client's certificate.
     let total = 0;
     for (const m of msgs) total += m.length;
-    let data: Uint8Array;
-    if (msgs.length === 1) data = msgs[0]!;
-    else {
-      data = new Uint8Array(total);
-      let o = 0;
-      for (const m of msgs) { data.set(m, o); o += m.length; }
+    const data = total <= JOIN_SCRATCH.length ? JOIN_SCRATCH.subarray(0, total) : new Uint8Array(total);
+    let o = 0;
+    for (const m of msgs) { data.set(m, o); o += m.length; }
+    try {
+      this.pushOutgoing(this.fragmenter.sealToBytes(this.sealer, ContentType.Handshake, data));
+    } finally {
+      data.fill(0);
     }
-    this.pendingHandshake = [];
-    this.pushOutgoing(this.fragmenter.sealToBytes(this.sealer, ContentType.Handshake, data));
   }
 
   private sealApplicationData(data: Uint8Array): void {
