@@ -2,6 +2,7 @@
  * `npm run bench`: typetls against node:tls, side by side, in the same run (issue 5).
  *
  *   node --import tsx bench/main.ts [--quick] [--reps N] [--filter NAME] [--json FILE] [--svg FILE] [--cpu-prof DIR]
+ *   typetls bench [same options]   (the CLI runs this module: from dist/bench when installed)
  *
  * Each scenario starts its worker processes (server and client apart, see worker.ts) for both
  * stacks, runs one warm-up repetition each, then alternates the stacks A B B A ... for every
@@ -20,6 +21,12 @@ import { formatTable, ratios, toJson, toSvg, type Better, type Row } from './rep
 import { median, percentile } from './stats.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * Run from the TypeScript sources (npm run bench) the workers load through tsx, a devDependency;
+ * from the compiled package (`typetls bench`: dist/bench) they are plain JavaScript.
+ */
+const fromSources = import.meta.url.endsWith('.ts');
+const WORKER = join(here, fromSources ? 'worker.ts' : 'worker.js');
 const IMPLS: readonly Impl[] = ['typetls', 'node'];
 const REQUEST_TIMEOUT_MS = 180_000;
 
@@ -75,13 +82,13 @@ class Worker {
 
   /** `init` may come later (a client's ports): the process starts loading meanwhile. */
   constructor(init: WorkerInit | Promise<WorkerInit>, opts: { gc: boolean; cpuProfDir: string | null }) {
-    const execArgv = ['--import', 'tsx'];
+    const execArgv = fromSources ? ['--import', 'tsx'] : [];
     if (opts.gc) execArgv.push('--expose-gc');
     if (opts.cpuProfDir !== null) {
       mkdirSync(opts.cpuProfDir, { recursive: true });
       execArgv.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
     }
-    this.child = fork(join(here, 'worker.ts'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(WORKER, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(this.child);
     this.exited = new Promise((resolve) => this.child.once('exit', () => {
       children.delete(this.child);
@@ -587,17 +594,35 @@ export async function runBench(o: BenchOptions): Promise<Row[]> {
   return rows;
 }
 
-async function main(): Promise<void> {
+/** Where `runBenchCommand` prints the table (progress goes to stderr). */
+export interface BenchOutput {
+  write(text: string): unknown;
+}
+
+/**
+ * `npm run bench` and `typetls bench`: parses `argv` (options only), runs, prints the table and
+ * writes the requested files. Resolves to the exit code: 0, 1 (the run failed), 2 (usage).
+ */
+export async function runBenchCommand(argv: readonly string[], out: BenchOutput, err: BenchOutput): Promise<number> {
   let o: BenchOptions;
   try {
-    o = parseArgs(process.argv.slice(2));
+    o = parseArgs(argv);
   } catch (e) {
-    log(`bench: ${(e as Error).message}`);
-    process.exitCode = 2;
-    return;
+    err.write(`bench: ${(e as Error).message}\n`);
+    return 2;
   }
   const started = Date.now();
-  const rows = await runBench(o);
+  let rows: Row[];
+  try {
+    rows = await runBench(o);
+  } catch (e) {
+    killChildren();
+    const missing = (e as { code?: unknown }).code === 'ENOENT' && /openssl/.test(String((e as Error).message));
+    err.write(missing
+      ? 'bench: the openssl command was not found; it makes the benchmark certificates (install OpenSSL and put it on PATH)\n'
+      : `bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
+  }
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
@@ -608,20 +633,23 @@ async function main(): Promise<void> {
     filter: o.filter,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  process.stdout.write(`typetls vs node:tls — Node ${meta.node}, OpenSSL ${meta.openssl}, ${meta.cpus}, ${o.reps} repetitions${o.quick ? ' (quick)' : ''}\n\n`);
-  process.stdout.write(formatTable(rows) + '\n');
+  out.write(`typetls vs node:tls — Node ${meta.node}, OpenSSL ${meta.openssl}, ${meta.cpus}, ${o.reps} repetitions${o.quick ? ' (quick)' : ''}\n\n`);
+  out.write(formatTable(rows) + '\n');
   // Rows with a note compare typetls with itself (another baseline): not part of the summary.
   const measured = rows.filter((r) => ratios(r).length > 0 && r.note === null);
   if (measured.length > 0) {
-    process.stdout.write(`\nratio typetls/node:tls: median over rows ${median(measured.map((r) => median(ratios(r)))).toFixed(2)} (${measured.length} rows; see "better" for direction)\n`);
+    out.write(`\nratio typetls/node:tls: median over rows ${median(measured.map((r) => median(ratios(r)))).toFixed(2)} (${measured.length} rows; see "better" for direction)\n`);
   }
-  process.stdout.write(`total ${meta.seconds} s\n`);
+  out.write(`total ${meta.seconds} s\n`);
   if (o.json !== null) writeFileSync(o.json, toJson(rows, meta));
   if (o.svg !== null) writeFileSync(o.svg, toSvg(rows, `typetls vs node:tls (Node ${meta.node}, ${meta.cpus})`));
+  return 0;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e: unknown) => {
+  runBenchCommand(process.argv.slice(2), process.stdout, process.stderr).then((code) => {
+    process.exitCode = code;
+  }, (e: unknown) => {
     killChildren();
     log(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     process.exitCode = 1;

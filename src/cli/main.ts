@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `typetls` command: `server`, `client`, `verify`, `demo`. Parsing and printing only; the
- * work is done by the public API (STYLE §1: cli → node → core, webpki, providers).
+ * The `typetls` command: `server`, `client`, `verify`, `demo`, `bench`. Parsing and printing
+ * only; the work is done by the public API (STYLE §1: cli → node → core, webpki, providers), and
+ * `bench` by the benchmark harness (bench/main.ts, shipped compiled in dist/bench).
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ const usage = [
   `  ${clientUsage.slice(7)}`,
   '  verify --ca ROOTS.pem [--untrusted CHAIN.pem] [--name HOST_OR_IP] [--crl CRL.pem]... [--purpose server|client] [--time RFC3339] LEAF.pem',
   '  demo    in-memory CA, a typetls server, typetls and node:tls clients; prints what they negotiated',
+  '  bench   [--quick] [--reps N] [--filter NAME] [--json FILE] [--svg FILE] [--cpu-prof DIR]',
+  '          typetls against node:tls on this machine, side by side (needs the openssl command; BENCHMARKS.md)',
 ].join('\n');
 
 /**
@@ -52,6 +55,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const { runDemo } = await import('./demo.ts');
         return await runDemo(io);
       }
+      case 'bench': {
+        const { runBenchCommand } = await import('../../bench/main.ts');
+        return await runBenchCommand(rest, io.stdout, io.stderr);
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -59,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         io.stdout.write(usage + '\n');
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected server, client, verify or demo`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected server, client, verify, demo or bench`);
     }
   } catch (e) {
     io.stderr.write(`${errorLine(e)}\n`);

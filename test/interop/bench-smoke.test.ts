@@ -147,6 +147,32 @@ test('bench/bulk-split.ts splits a bulk side\'s CPU per record, next to node:tls
   assert.match(r.stdout, /CPU-bound MB\/s: typetls \d+, node:tls \d+/, 'both stacks\' CPU-bound throughput');
 });
 
+test('typetls bench: the CLI runs the suite from the sources and from the compiled package', () => {
+  const check = (r: ReturnType<typeof spawnSync>, how: string): void => {
+    assert.equal(r.status, 0, `${how} exited with ${String(r.status)}: ${String(r.stderr)}`);
+    const out = String(r.stdout);
+    assert.match(out, /^typetls vs node:tls — Node v[\d.]+, OpenSSL [\w.-]+, .*3 repetitions \(quick\)$/m, `${how}: the heading`);
+    const line = out.split('\n').find((l) => l.startsWith('| handshake-ecdsa-c1') && l.includes('server CPU per handshake (µs)'));
+    assert.match(line?.split('|').map((c) => c.trim())[5] ?? '', /^\d+\.\d\d$/, `${how}: a ratio cell in:\n${out}`);
+  };
+  const args = ['bench', '--quick', '--filter', 'handshake-ecdsa-c1'];
+  check(spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 120_000 }), 'typetls bench (sources)');
+  // Installed, the command is dist/src/cli/main.js and the harness dist/bench (package.json
+  // "files"), with no tsx: build the package the way `npm run build` does, into a scratch
+  // directory inside node_modules (so the dependencies resolve, and lint never sees it).
+  const out = mkdtempSync(join('node_modules', '.cache-typetls-build-'));
+  try {
+    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(tsc.status, 0, `tsc -p tsconfig.build.json: ${tsc.stdout}${tsc.stderr}`);
+    check(spawnSync(process.execPath, [join(out, 'src/cli/main.js'), ...args], { encoding: 'utf8', timeout: 120_000 }), 'typetls bench (compiled)');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  const usage = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '--reps', '0'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(usage.status, 2, 'a bad option is a usage error');
+  assert.match(usage.stderr, /^bench: --reps expects an integer 1\.\.100, saw 0$/m);
+});
+
 test('bench rejects unknown options', () => {
   assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
   assert.throws(() => parseArgs(['--reps', '0']), /--reps expects/);

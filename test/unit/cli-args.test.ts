@@ -62,7 +62,7 @@ test('client: --http with and without PATH, --servername, --ca, --alpn', () => {
 test('main: usage errors print one error line and exit 2; help exits 0', async () => {
   const c = captureIo();
   assert.equal(await main(['frobnicate'], c.io), 2);
-  assert.equal(c.err(), 'error: unknown command "frobnicate"; expected server, client, verify or demo\n');
+  assert.equal(c.err(), 'error: unknown command "frobnicate"; expected server, client, verify, demo or bench\n');
   const d = captureIo();
   assert.equal(await main(['client'], d.io), 2);
   assert.match(d.err(), /^error: expected one HOST\[:PORT\], got 0; usage: typetls client/);
