@@ -418,6 +418,14 @@ const idleScenario: Scenario = {
         // as many handshakes as the handshake scenarios' JIT warm-up, or the code V8 compiles
         // while the idle connections open would count as memory per connection.
         await client.request({ cmd: 'handshakes', n: Math.max(20, ctx.counts.jitWarmup), concurrency: 16 });
+        // And one unmeasured round of as many idle connections: the first time a process holds
+        // n connections, malloc's arenas and V8's heap commit pages for them, and how much of that
+        // shows in RSS depends on what earlier garbage left free (between runs the same code's
+        // server RSS per connection swung 4-22 KiB with heap per connection steady). The
+        // measured round then counts the memory n more connections hold in a process that has
+        // served that many before, as a long-running server has.
+        await client.request({ cmd: 'idleOpen', n, concurrency: 16 });
+        await client.request({ cmd: 'idleClose' });
         await server.request({ cmd: 'mark', gc: true });
         const c = await client.request({ cmd: 'idleOpen', n, concurrency: 16 });
         const s = await server.request({ cmd: 'mark', gc: true });
