@@ -171,6 +171,10 @@ test('typetls bench: the CLI runs the suite from the sources and from the compil
   const usage = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '--reps', '0'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(usage.status, 2, 'a bad option is a usage error');
   assert.match(usage.stderr, /^bench: --reps expects an integer 1\.\.100, saw 0$/m);
+  // Without the openssl command (it makes the certificates) the run stops with one line saying so.
+  const noOpenssl = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: '/nonexistent' } });
+  assert.equal(noOpenssl.status, 1, `without openssl: exit ${String(noOpenssl.status)}`);
+  assert.match(noOpenssl.stderr, /^bench: the openssl command was not found; it makes the benchmark certificates/m);
 });
 
 test('bench rejects unknown options', () => {
