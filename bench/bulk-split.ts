@@ -26,6 +26,7 @@ import { connect, createClientConnectConfig, createServer } from '../src/node/in
 import { generateCerts, type BenchCerts } from './certs.ts';
 import { printSplit, split, startProfiler, type Profiler, type Split } from './profile-split.ts';
 import { median } from './stats.ts';
+import { CHILD_EXEC_ARGV } from './child-process-args.ts';
 
 type Direction = 'send' | 'recv';
 type Impl = 'typetls' | 'node:tls' | 'net';
@@ -101,7 +102,7 @@ function runPeer(init: PeerInit): void {
 }
 
 function startPeer(init: PeerInit): ChildProcess {
-  const child = fork(new URL(import.meta.url).pathname, ['--peer'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL(import.meta.url).pathname, ['--peer'], { execArgv: [...CHILD_EXEC_ARGV], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send(init);
   return child;
 }

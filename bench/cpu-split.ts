@@ -31,6 +31,7 @@ import { nodeCryptoProvider } from '../src/providers/node/index.ts';
 import { generateCerts, type BenchCerts, type CertKind } from './certs.ts';
 import { makeClient, MAX_SESSIONS, type BenchClient } from './endpoints.ts';
 import { printSplit, split, startProfiler, type CpuProfile, type Profiler, type Split } from './profile-split.ts';
+import { CHILD_EXEC_ARGV } from './child-process-args.ts';
 
 // ---- child process: the node:tls peer (or the bare TCP peer, or node:tls on the measured side) ----
 
@@ -164,7 +165,7 @@ const FINISHED = Buffer.alloc(80);
 // ---- parent: the measured typetls side ----
 
 function startPeer(init: Omit<PeerInit, 'warmup'>): { child: ChildProcess; message: <T>() => Promise<T> } {
-  const child = fork(new URL(import.meta.url).pathname, ['--peer'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL(import.meta.url).pathname, ['--peer'], { execArgv: [...CHILD_EXEC_ARGV], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send({ ...init, warmup });
   const queue: unknown[] = [];
   const waiters: Array<(m: unknown) => void> = [];

@@ -21,6 +21,7 @@ import type { Duplex } from 'node:stream';
 import { generateCerts, type BenchCerts } from './certs.ts';
 import { makeClient, startServer } from './endpoints.ts';
 import type { Impl, TlsParams } from './protocol.ts';
+import { CHILD_EXEC_ARGV } from './child-process-args.ts';
 
 type Mode = 'resume13' | 'full';
 
@@ -90,7 +91,7 @@ interface TailReport {
 
 async function measure(impl: Impl, certs: BenchCerts, mode: Mode, rounds: number, perRound: number): Promise<TailReport> {
   const clientPauses = watchGc();
-  const child = fork(new URL(import.meta.url).pathname, ['--server'], { execArgv: ['--import', 'tsx'] });
+  const child = fork(new URL(import.meta.url).pathname, ['--server'], { execArgv: [...CHILD_EXEC_ARGV] });
   // One reply per request; a server that dies fails the request waiting for it.
   let waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void } | null = null;
   child.on('message', (m) => waiting?.resolve(m));

@@ -19,14 +19,11 @@ import { CERT_KINDS, generateCerts, type BenchCerts, type CertKind } from './cer
 import type { Impl, Resumption, TlsParams, TlsVersion, WorkerInit, WorkerMessage, WorkerRequest, WorkResult } from './protocol.ts';
 import { formatTable, ratios, toJson, toSvg, type Better, type Row } from './report.ts';
 import { median, percentile } from './stats.ts';
+import { CHILD_EXEC_ARGV, siblingFile } from './child-process-args.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/**
- * Run from the TypeScript sources (npm run bench) the workers load through tsx, a devDependency;
- * from the compiled package (`typetls bench`: dist/bench) they are plain JavaScript.
- */
-const fromSources = import.meta.url.endsWith('.ts');
-const WORKER = join(here, fromSources ? 'worker.ts' : 'worker.js');
+/** The worker module: worker.ts through tsx from the sources, worker.js compiled (child-process-args.ts). */
+const WORKER = siblingFile(here, 'worker');
 const IMPLS: readonly Impl[] = ['typetls', 'node'];
 const REQUEST_TIMEOUT_MS = 180_000;
 
@@ -82,7 +79,7 @@ class Worker {
 
   /** `init` may come later (a client's ports): the process starts loading meanwhile. */
   constructor(init: WorkerInit | Promise<WorkerInit>, opts: { gc: boolean; cpuProfDir: string | null }) {
-    const execArgv = fromSources ? ['--import', 'tsx'] : [];
+    const execArgv = [...CHILD_EXEC_ARGV];
     if (opts.gc) execArgv.push('--expose-gc');
     if (opts.cpuProfDir !== null) {
       mkdirSync(opts.cpuProfDir, { recursive: true });

@@ -147,7 +147,7 @@ test('bench/bulk-split.ts splits a bulk side\'s CPU per record, next to node:tls
   assert.match(r.stdout, /CPU-bound MB\/s: typetls \d+, node:tls \d+/, 'both stacks\' CPU-bound throughput');
 });
 
-test('typetls bench: the CLI runs the suite from the sources and from the compiled package', () => {
+test('typetls bench: the CLI runs the suite from the sources and from the compiled package (and a compiled tool)', () => {
   const check = (r: ReturnType<typeof spawnSync>, how: string): void => {
     assert.equal(r.status, 0, `${how} exited with ${String(r.status)}: ${String(r.stderr)}`);
     const out = String(r.stdout);
@@ -165,6 +165,10 @@ test('typetls bench: the CLI runs the suite from the sources and from the compil
     const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(tsc.status, 0, `tsc -p tsconfig.build.json: ${tsc.stdout}${tsc.stderr}`);
     check(spawnSync(process.execPath, [join(out, 'src/cli/main.js'), ...args], { encoding: 'utf8', timeout: 120_000 }), 'typetls bench (compiled)');
+    // The profiling tools build too, and fork their children without tsx when compiled.
+    const tail = spawnSync(process.execPath, [join(out, 'bench/latency-tail.js'), '--impl', 'typetls', '--rounds', '3', '--per-round', '20', '--top', '0'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(tail.status, 0, `compiled latency-tail exited with ${String(tail.status)}: ${tail.stderr}`);
+    assert.match(tail.stdout, /^typetls: 40 handshakes, latency ms p50 /m, `compiled latency-tail:\n${tail.stdout}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
