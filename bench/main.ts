@@ -621,7 +621,7 @@ export async function runBenchCommand(argv: readonly string[], out: BenchOutput,
   try {
     rows = await runBench(o);
   } catch (e) {
-    killChildren();
+    // runBench has stopped its workers (finally) before this.
     const missing = (e as { code?: unknown }).code === 'ENOENT' && /openssl/.test(String((e as Error).message));
     err.write(missing
       ? 'bench: the openssl command was not found; it makes the benchmark certificates (install OpenSSL and put it on PATH)\n'

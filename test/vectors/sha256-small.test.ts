@@ -142,13 +142,18 @@ for (const c of rfc5869Sha256Cases) {
   });
 }
 
-test('hkdfExpandInto on SHA-384 (node:crypto) equals hkdfExpand and writes only out', () => {
+test('hkdfExpandInto on SHA-384 (node:crypto) equals hkdfExpand and writes only out; L is bounded on both paths', () => {
   const prk = sha384.hkdfExtract(new Uint8Array(0), ascii('ikm'));
   for (const length of [0, 12, 48, 49, 100]) {
     const out = new Uint8Array(length + 1).fill(0xaa);
     sha384.hkdfExpandInto!(prk, ascii('info'), out.subarray(0, length));
     assert.deepEqual(out.subarray(0, length), sha384.hkdfExpand(prk, ascii('info'), length), `L=${length}`);
     assert.equal(out[length], 0xaa, `L=${length}: nothing written after out`);
+  }  // RFC 5869 §2.3: L <= 255 * HashLen, for the JS path (SHA-256) and node:crypto's (SHA-384).
+  for (const hash of [sha256, sha384]) {
+    const p = hash.hkdfExtract(new Uint8Array(0), ascii('ikm'));
+    assert.doesNotThrow(() => hash.hkdfExpandInto!(p, ascii('info'), new Uint8Array(255 * hash.outputLength)));
+    assert.throws(() => hash.hkdfExpandInto!(p, ascii('info'), new Uint8Array(255 * hash.outputLength + 1)), { code: 'ERR_TLS_CRYPTO_FAILURE' }, `${hash.name}: L over 255 * HashLen`);
   }
 });
 

@@ -99,11 +99,8 @@ class NodeHashAlgorithm implements HashAlgorithm {
   // RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L octets of T(1)|T(2)|...
   hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
     const hashLen = this.outputLength;
-    if (!Number.isInteger(length) || length < 0 || length > 255 * hashLen) {
-      throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `HKDF-Expand: length ${length} is outside 0..${255 * hashLen}`);
-    }
-    // T(i) for i > 1 hashes T(i-1) | info | i: 33 bytes more than T(1).
-    if (this.small && useSmall(prk, (length > hashLen ? hashLen : 0) + info.length + 1)) return hkdfExpandSha256Small(prk, info, length);
+    this.#checkExpandLength(length);
+    if (this.#expandsInJs(prk, info, length)) return hkdfExpandSha256Small(prk, info, length);
     const key = hmacKey(prk);
     if (length === hashLen) {
       // One block (every TLS 1.3 Derive-Secret): T(1) = HMAC(PRK, info | 0x01), no copy.
@@ -130,18 +127,28 @@ class NodeHashAlgorithm implements HashAlgorithm {
   // The engine's transient keys (provider.ts): the JS path writes straight into `out`; the
   // node:crypto path copies its result in and zeroes it.
   hkdfExpandInto(prk: Uint8Array, info: Uint8Array, out: Uint8Array): void {
-    const length = out.length;
-    if (this.small && length <= 255 * OUT_SHA256 && useSmall(prk, (length > OUT_SHA256 ? OUT_SHA256 : 0) + info.length + 1)) {
+    this.#checkExpandLength(out.length);
+    if (this.#expandsInJs(prk, info, out.length)) {
       hkdfExpandSha256SmallInto(prk, info, out);
       return;
     }
-    const r = this.hkdfExpand(prk, info, length);
+    const r = this.hkdfExpand(prk, info, out.length);
     out.set(r);
     r.fill(0);
   }
+
+  #checkExpandLength(length: number): void {
+    if (!Number.isInteger(length) || length < 0 || length > 255 * this.outputLength) {
+      throw new TlsError('ERR_TLS_CRYPTO_FAILURE', `HKDF-Expand: length ${length} is outside 0..${255 * this.outputLength}`);
+    }
+  }
+
+  /** Short SHA-256 inputs: T(i) for i > 1 hashes T(i-1) | info | i, 32 bytes more than T(1). */
+  #expandsInJs(prk: Uint8Array, info: Uint8Array, length: number): boolean {
+    return this.small && useSmall(prk, (length > this.outputLength ? this.outputLength : 0) + info.length + 1);
+  }
 }
 
-const OUT_SHA256 = 32;
 const counter1 = new Uint8Array(1);
 
 /** SHA-256 with HMAC and HKDF. */

@@ -262,6 +262,8 @@ export function hkdfExpandSha256SmallInto(prk: Uint8Array, info: Uint8Array, out
   wipe();
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * A streaming SHA-256 context (FIPS 180-4) for the handshake transcript (RFC 8446 §4.4.1): a
  * snapshot (`current()`) pads a copy of the chaining state on the module scratch, so it costs
@@ -305,11 +307,7 @@ export class Sha256Stream {
 
   /** The digest of everything so far; the context stays open. */
   current(): Uint8Array {
-    this.#resume();
-    finish();
-    const out = stateBytes();
-    wipe();
-    return out;
+    return this.currentWith(NO_BYTES);
   }
 
   /** The digest of everything so far followed by `extra`; this context does not change (no fork needed). */
