@@ -3,7 +3,7 @@
  * "show, with profiles, which part of the remaining cost sits inside node:crypto"), next to
  * node:tls on the same side and a plain TCP transfer of the same bytes.
  *
- *   node --import tsx bench/bulk-split.ts [send|recv] [--mib 128] [--warm 32] [--reps 3] [--suite TLS_AES_128_GCM_SHA256] [--detail]
+ *   node --import tsx bench/bulk-split.ts [send|recv] [--mib 128] [--warm 32] [--reps 3] [--suite TLS_AES_128_GCM_SHA256] [--detail | --top N]
  *
  * `send`: the measured side is a client writing 64 KiB chunks to a peer server; `recv`: a server
  * reading what a peer client writes. The measured side runs in this process (typetls, node:tls
@@ -24,7 +24,7 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { connect, createClientConnectConfig, createServer } from '../src/node/index.ts';
 import { generateCerts, type BenchCerts } from './certs.ts';
-import { printSplit, split, startProfiler, type Profiler, type Split } from './profile-split.ts';
+import { detailCount, printSplit, split, startProfiler, type Profiler, type Split } from './profile-split.ts';
 import { median } from './stats.ts';
 import { CHILD_EXEC_ARGV } from './child-process-args.ts';
 
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   const warm = Number(opt('--warm', '32'));
   const reps = Number(opt('--reps', '3'));
   const suite = opt('--suite', 'TLS_AES_128_GCM_SHA256');
-  const detailed = argv.includes('--detail');
+  const top = detailCount(argv);
   for (const [name, v] of [['--mib', mib], ['--warm', warm], ['--reps', reps]] as const) {
     if (!Number.isInteger(v) || v < (name === '--warm' ? 0 : 1)) throw new Error(`${name} expects a whole number, saw ${opt(name, '')}`);
   }
@@ -223,8 +223,8 @@ async function main(): Promise<void> {
       const side = dir === 'send' ? 'sender (client writing 64 KiB chunks)' : 'receiver (server reading)';
       console.log(`\n${side}, ${suite}, ${mib} MiB measured after ${warm} MiB, ${reps} repetitions (medians)`);
       console.log(`  plain TCP, same bytes:              ${bare.usPerRecord.toFixed(1).padStart(6)} µs per 16 KiB`);
-      printSplit('node:tls', median(theirs), '16 KiB record', nodeProf.profile!, detailed, 1);
-      printSplit(`typetls (${median(ratio).toFixed(2)}x node:tls)`, median(ours), '16 KiB record', ourProf.profile!, detailed, 1);
+      printSplit('node:tls', median(theirs), '16 KiB record', nodeProf.profile!, top, 1);
+      printSplit(`typetls (${median(ratio).toFixed(2)}x node:tls)`, median(ours), '16 KiB record', ourProf.profile!, top, 1);
       console.log(`  CPU-bound MB/s: typetls ${(RECORD / median(ours)).toFixed(0)}, node:tls ${(RECORD / median(theirs)).toFixed(0)}`);
     }
   } finally {

@@ -2,7 +2,7 @@
  * Where one side's CPU goes per handshake over real sockets (issue 5, item 3: "show, with
  * profiles, which part of the remaining cost sits inside node:crypto").
  *
- *   node --import tsx bench/cpu-split.ts [server|client] [--mode full|resume13] [--n 1500] [--kind ecdsa] [--detail] [--save PREFIX] [--warmup 2000]
+ *   node --import tsx bench/cpu-split.ts [server|client] [--mode full|resume13] [--n 1500] [--kind ecdsa] [--detail | --top N] [--save PREFIX] [--warmup 2000]
  *
  * Clients are the bench's (endpoints.ts). A resumed client (`client --mode resume13`) primes one
  * ticket per measured connection before the window, as the bench does (node:tls' server sends two
@@ -14,7 +14,7 @@
  * typetls engine JS, adapter JS, Node's stream/net code, GC, ...).
  * The profiler costs CPU itself and inflates JS against native code: the CPU per handshake comes
  * from a second, unprofiled window (`process.cpuUsage`), and each bucket's µs is its profile
- * share of that figure; `--detail` lists the top functions of each bucket; `--save PREFIX`
+ * share of that figure; `--detail` lists the top 8 functions of each bucket (`--top N`: N); `--save PREFIX`
  * writes the profile (PREFIX-side-mode.cpuprofile, for Chrome DevTools).
  * For comparison, the same run measures node:tls on the same side (in a child process, no
  * profiler) and a bare TCP exchange of the same shape (plain net, no TLS).
@@ -30,7 +30,7 @@ import { createServer, type TlsSocket } from '../src/node/index.ts';
 import { nodeCryptoProvider } from '../src/providers/node/index.ts';
 import { generateCerts, type BenchCerts, type CertKind } from './certs.ts';
 import { makeClient, MAX_SESSIONS, type BenchClient } from './endpoints.ts';
-import { printSplit, split, startProfiler, type CpuProfile, type Profiler, type Split } from './profile-split.ts';
+import { detailCount, printSplit, split, startProfiler, type CpuProfile, type Profiler, type Split } from './profile-split.ts';
 import { CHILD_EXEC_ARGV } from './child-process-args.ts';
 
 // ---- child process: the node:tls peer (or the bare TCP peer, or node:tls on the measured side) ----
@@ -309,7 +309,7 @@ async function main(): Promise<void> {
   const n = Number(opt('--n', clientResumes ? String(MAX_SESSIONS) : '1500'));
   if (clientResumes && n > MAX_SESSIONS) throw new Error(`--n: a resumed client measures at most ${MAX_SESSIONS} connections (one kept ticket each), saw ${n}`);
   const kind = opt('--kind', 'ecdsa') as CertKind;
-  const detailed = argv.includes('--detail');
+  const top = detailCount(argv);
   const save = opt('--save', '');
   warmup = Number(opt('--warmup', String(DEFAULT_WARMUP)));
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup expects a count, saw ${opt('--warmup', '')}`);
@@ -325,8 +325,8 @@ async function main(): Promise<void> {
       console.log(`\n${side}, TLS 1.3 ${mode === 'full' ? 'full' : 'resumed (PSK + X25519)'} handshakes, ${kind} certificate, ${n} connections one at a time`);
       if (mode === 'resume13') console.log(`  resumed: typetls ${ourRun.resumed}/${n}, node:tls ${nodeRun.resumed}/${n} of the measured handshakes`);
       console.log(`  bare TCP, same flights, no TLS:     ${bare.toFixed(0).padStart(6)} µs per connection`);
-      printSplit('node:tls', nodeRun.cpuPerConn, 'connection', nodeProf.profile!, detailed);
-      printSplit(`typetls (${(ourRun.cpuPerConn / nodeRun.cpuPerConn).toFixed(2)}x node:tls)`, ourRun.cpuPerConn, 'connection', ourProf.profile!, detailed);
+      printSplit('node:tls', nodeRun.cpuPerConn, 'connection', nodeProf.profile!, top);
+      printSplit(`typetls (${(ourRun.cpuPerConn / nodeRun.cpuPerConn).toFixed(2)}x node:tls)`, ourRun.cpuPerConn, 'connection', ourProf.profile!, top);
     }
   } finally {
     cleanup();

@@ -80,14 +80,26 @@ export function scaled(raw: Map<string, number>, total: number): Bucket[] {
   return [...raw].map(([name, t]) => ({ name, us: (t / sum) * total })).sort((a, b) => b.us - a.us);
 }
 
-/** Prints `s` scaled to `total` µs per `unit`, with the top functions of each bucket when `detailed`. */
-export function printSplit(label: string, total: number, unit: string, s: Split, detailed: boolean, digits = 0): void {
+/**
+ * How many functions to list per bucket, from a tool's arguments: `--top N` lists N, `--detail`
+ * alone 8, neither none. Throws on an N that is not a positive whole number.
+ */
+export function detailCount(argv: readonly string[]): number {
+  const i = argv.indexOf('--top');
+  if (i < 0) return argv.includes('--detail') ? 8 : 0;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--top expects a positive whole number, saw ${argv[i + 1] ?? 'nothing'}`);
+  return n;
+}
+
+/** Prints `s` scaled to `total` µs per `unit`, with the top `top` functions of each bucket (none for 0). */
+export function printSplit(label: string, total: number, unit: string, s: Split, top: number, digits = 0): void {
   const sum = [...s.buckets.values()].reduce((a, b) => a + b, 0);
   console.log(`  ${label.padEnd(34)} ${total.toFixed(digits).padStart(6)} µs per ${unit}, split by profile:`);
   for (const b of scaled(s.buckets, total)) {
     console.log(`    ${b.name.padEnd(48)} ${b.us.toFixed(digits).padStart(6)} µs  ${((b.us / total) * 100).toFixed(1).padStart(5)} %`);
-    if (!detailed) continue;
-    const fns = [...(s.detail.get(b.name) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1]).slice(0, 8);
+    if (top === 0) continue;
+    const fns = [...(s.detail.get(b.name) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1]).slice(0, top);
     for (const [fn, us] of fns) console.log(`        ${((us / sum) * total).toFixed(digits + 1).padStart(7)} µs  ${fn}`);
   }
 }

@@ -47,7 +47,7 @@ test('bench --quick --filter resumption-tls13-psk-c1 primes tickets and every me
 });
 
 test('bench/cpu-split.ts splits one side\'s CPU into buckets that add up to the whole', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'server', '--warmup', '5', '--n', '40'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'server', '--warmup', '5', '--n', '40', '--top', '3'], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -62,6 +62,15 @@ test('bench/cpu-split.ts splits one side\'s CPU into buckets that add up to the 
   assert.ok(names.includes('typetls engine JS'), `an engine bucket among ${names.join(', ')}`);
   const percent = buckets.reduce((a, m) => a + Number(m[3]), 0);
   assert.ok(Math.abs(percent - 100) < 1, `shares add up to 100 %, saw ${percent}`);
+  // --top 3: at most three functions under each bucket, some listed.
+  const perBucket = ourPart!.split(/^ {4}\S.*$/m).slice(1).map((b) => [...b.matchAll(/^ {8} *[\d.]+ µs {2}\S/gm)].length);
+  assert.ok(perBucket.every((n) => n <= 3) && perBucket.some((n) => n > 0), `functions per bucket: ${perBucket.join(', ')}`);
+});
+
+test('bench/cpu-split.ts refuses a --top that is not a positive whole number', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpu-split.ts', 'server', '--top', 'x'], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--top expects a positive whole number, saw x/);
 });
 
 test('bench/cpu-split.ts client --mode resume13 resumes every measured connection of both stacks', () => {
