@@ -37,6 +37,18 @@ export interface BenchOptions {
   readonly cpuProf: string | null;
 }
 
+/** What `typetls bench --help` (and `npm run bench -- --help`) prints. */
+export const BENCH_USAGE = `usage: typetls bench [options]        (from a checkout: npm run bench -- [options])
+Runs typetls and node:tls side by side, interleaved over several repetitions, and prints both
+figures and the ratio typetls / node:tls per scenario (BENCHMARKS.md says what each one means).
+  --quick          3 repetitions of shorter runs (under a minute)
+  --reps N         repetitions, 1..100 (default 7; 3 with --quick)
+  --filter NAME    one sub-scenario by its exact name (handshake-ecdsa-c1), or every scenario
+                   and sub-scenario whose name contains NAME (handshake, bulk-aes128)
+  --json FILE      also write every repetition's figures as JSON
+  --svg FILE       also write a chart of the ratios
+  --cpu-prof DIR   write V8 CPU profiles of the worker processes into DIR`;
+
 /** Parses argv (without node and script). @throws Error on an unknown or incomplete option. */
 export function parseArgs(argv: readonly string[]): BenchOptions {
   let quick = false, reps: number | null = null, filter: string | null = null, json: string | null = null, svg: string | null = null, cpuProf: string | null = null;
@@ -54,7 +66,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--json': json = value(); break;
       case '--svg': svg = value(); break;
       case '--cpu-prof': cpuProf = value(); break;
-      default: throw new Error(`unknown option ${a}; expected --quick, --reps N, --filter NAME, --json FILE, --svg FILE, --cpu-prof DIR`);
+      default: throw new Error(`unknown option ${a}; expected --quick, --reps N, --filter NAME, --json FILE, --svg FILE, --cpu-prof DIR (--help explains)`);
     }
   }
   const r = reps ?? (quick ? 3 : 7);
@@ -609,6 +621,10 @@ export interface BenchOutput {
  * writes the requested files. Resolves to the exit code: 0, 1 (the run failed), 2 (usage).
  */
 export async function runBenchCommand(argv: readonly string[], out: BenchOutput, err: BenchOutput): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out.write(BENCH_USAGE + '\n');
+    return 0;
+  }
   let o: BenchOptions;
   try {
     o = parseArgs(argv);

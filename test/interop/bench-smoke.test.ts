@@ -184,6 +184,12 @@ test('typetls bench: the CLI runs the suite from the sources and from the compil
   const usage = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '--reps', '0'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(usage.status, 2, 'a bad option is a usage error');
   assert.match(usage.stderr, /^bench: --reps expects an integer 1\.\.100, saw 0$/m);
+  // --help prints every option and runs nothing (exit 0, no table), whatever else is given.
+  const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '--quick', '--help'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(help.status, 0, `--help: exit ${String(help.status)}: ${help.stderr}`);
+  assert.match(help.stdout, /^usage: typetls bench \[options\]/);
+  for (const option of ['--quick', '--reps N', '--filter NAME', '--json FILE', '--svg FILE', '--cpu-prof DIR']) assert.ok(help.stdout.includes(`  ${option} `), `--help lists ${option}`);
+  assert.doesNotMatch(help.stdout, /\| scenario/, 'no benchmark ran');
   // Without the openssl command (it makes the certificates) the run stops with one line saying so.
   const noOpenssl = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: '/nonexistent' } });
   assert.equal(noOpenssl.status, 1, `without openssl: exit ${String(noOpenssl.status)}`);
@@ -191,7 +197,7 @@ test('typetls bench: the CLI runs the suite from the sources and from the compil
 });
 
 test('bench rejects unknown options', () => {
-  assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
+  assert.throws(() => parseArgs(['--nope']), /unknown option --nope; expected .*\(--help explains\)/);
   assert.throws(() => parseArgs(['--reps', '0']), /--reps expects/);
   assert.deepEqual(parseArgs(['--quick']), { quick: true, reps: 3, filter: null, json: null, svg: null, cpuProf: null });
 });
