@@ -5,6 +5,12 @@ export function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/**
+ * A zero-length byte array, shared: nothing can be written to it, so one serves every "no
+ * bytes" value (initial buffers, empty contexts) without an allocation per use.
+ */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
 /** Exhaustiveness check for tagged unions. */
 export function assertNever(x: never, what: string): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);

@@ -149,7 +149,8 @@ test('hkdfExpandInto on SHA-384 (node:crypto) equals hkdfExpand and writes only 
     sha384.hkdfExpandInto!(prk, ascii('info'), out.subarray(0, length));
     assert.deepEqual(out.subarray(0, length), sha384.hkdfExpand(prk, ascii('info'), length), `L=${length}`);
     assert.equal(out[length], 0xaa, `L=${length}: nothing written after out`);
-  }  // RFC 5869 §2.3: L <= 255 * HashLen, for the JS path (SHA-256) and node:crypto's (SHA-384).
+  }
+  // RFC 5869 §2.3: L <= 255 * HashLen, for the JS path (SHA-256) and node:crypto's (SHA-384).
   for (const hash of [sha256, sha384]) {
     const p = hash.hkdfExtract(new Uint8Array(0), ascii('ikm'));
     assert.doesNotThrow(() => hash.hkdfExpandInto!(p, ascii('info'), new Uint8Array(255 * hash.outputLength)));

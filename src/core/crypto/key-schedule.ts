@@ -19,7 +19,7 @@
  */
 import type { HashAlgorithm } from './provider.ts';
 import { TlsError } from '../errors.ts';
-import { constantTimeEqual, utf8 } from '../util.ts';
+import { EMPTY_BYTES, constantTimeEqual, utf8 } from '../util.ts';
 
 const labelPrefix = utf8('tls13 ');
 const labelCache = new Map<string, Uint8Array>();
@@ -118,7 +118,6 @@ const stageScratch = new KeyScratch(64);
 const recordKeyScratch = new KeyScratch(32);
 const recordIvScratch = new KeyScratch(16);
 
-const EMPTY = new Uint8Array(0);
 /** Read-only HashLen zeros per length, for HKDF-Extract without salt or IKM (providers never write their inputs). */
 const zeroSecrets: (Uint8Array | undefined)[] = [];
 function zeros(n: number): Uint8Array {
@@ -144,7 +143,7 @@ export function emptyTranscriptHash(hash: HashAlgorithm): Uint8Array {
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
 export function finishedKey(hash: HashAlgorithm, baseKey: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(hash, baseKey, 'finished', EMPTY, hash.outputLength);
+  return hkdfExpandLabel(hash, baseKey, 'finished', EMPTY_BYTES, hash.outputLength);
 }
 
 /**
@@ -155,7 +154,7 @@ export function finishedKey(hash: HashAlgorithm, baseKey: Uint8Array): Uint8Arra
 export function finishedVerifyData(hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
   const key = finishedKeyScratch.view(hash.outputLength);
   try {
-    hkdfExpandLabelInto(hash, baseKey, 'finished', EMPTY, key);
+    hkdfExpandLabelInto(hash, baseKey, 'finished', EMPTY_BYTES, key);
     return hash.hmac(key, transcriptHash);
   } finally {
     key.fill(0);
@@ -183,8 +182,8 @@ export interface TrafficKeys {
  */
 export function trafficKeys(hash: HashAlgorithm, trafficSecret: Uint8Array, keyLength: number, ivLength = 12, labels: { readonly key: string; readonly iv: string } = defaultKeyLabels): TrafficKeys {
   return {
-    key: hkdfExpandLabel(hash, trafficSecret, labels.key, EMPTY, keyLength),
-    iv: hkdfExpandLabel(hash, trafficSecret, labels.iv, EMPTY, ivLength),
+    key: hkdfExpandLabel(hash, trafficSecret, labels.key, EMPTY_BYTES, keyLength),
+    iv: hkdfExpandLabel(hash, trafficSecret, labels.iv, EMPTY_BYTES, ivLength),
   };
 }
 
@@ -196,8 +195,8 @@ export function trafficKeys(hash: HashAlgorithm, trafficSecret: Uint8Array, keyL
 export function transientTrafficKeys(hash: HashAlgorithm, trafficSecret: Uint8Array, keyLength: number, ivLength = 12): TrafficKeys {
   const key = recordKeyScratch.view(keyLength);
   const iv = recordIvScratch.view(ivLength);
-  hkdfExpandLabelInto(hash, trafficSecret, defaultKeyLabels.key, EMPTY, key);
-  hkdfExpandLabelInto(hash, trafficSecret, defaultKeyLabels.iv, EMPTY, iv);
+  hkdfExpandLabelInto(hash, trafficSecret, defaultKeyLabels.key, EMPTY_BYTES, key);
+  hkdfExpandLabelInto(hash, trafficSecret, defaultKeyLabels.iv, EMPTY_BYTES, iv);
   return { key, iv };
 }
 
@@ -213,7 +212,7 @@ const defaultKeyLabels = { key: 'key', iv: 'iv' } as const;
  * "traffic upd", "", Hash.length) (RFC 8446 §7.2, KeyUpdate).
  */
 export function nextTrafficSecret(hash: HashAlgorithm, trafficSecret: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(hash, trafficSecret, 'traffic upd', EMPTY, hash.outputLength);
+  return hkdfExpandLabel(hash, trafficSecret, 'traffic upd', EMPTY_BYTES, hash.outputLength);
 }
 
 /**
@@ -244,6 +243,20 @@ export type PskKind = 'external' | 'resumption';
 
 function binderLabel(kind: PskKind): string {
   return kind === 'external' ? 'ext binder' : 'res binder';
+}
+
+/**
+ * The next stage's secret (RFC 8446 §7.1): HKDF-Extract(Derive-Secret(secret, "derived", ""),
+ * ikm), the "derived" value in scratch memory zeroed right after.
+ */
+function extractNextStage(hash: HashAlgorithm, secret: Uint8Array, ikm: Uint8Array): Uint8Array {
+  const derived = stageScratch.view(hash.outputLength);
+  try {
+    hkdfExpandLabelInto(hash, secret, 'derived', emptyTranscriptHash(hash), derived);
+    return hash.hkdfExtract(derived, ikm);
+  } finally {
+    derived.fill(0);
+  }
 }
 
 function consumed(stage: string): TlsError {
@@ -332,21 +345,12 @@ export class EarlySecret {
   intoHandshakeSecret(sharedSecret: Uint8Array | null): HandshakeSecret {
     if (this.#used) throw consumed('early secret');
     const ikm = sharedSecret ?? zeros(this.hash.outputLength);
-    let secret: Uint8Array;
-    if (this.#secret === null) {
-      // Full handshake: Derive-Secret(Early Secret of zeros, "derived", "") is the same constant
-      // every time, computed once per hash (two HMACs fewer per handshake and side).
-      secret = this.hash.hkdfExtract(noPskConstants(this.hash).derived, ikm);
-    } else {
-      const derived = stageScratch.view(this.hash.outputLength);
-      try {
-        hkdfExpandLabelInto(this.hash, this.#secret, 'derived', emptyTranscriptHash(this.hash), derived);
-        secret = this.hash.hkdfExtract(derived, ikm);
-      } finally {
-        derived.fill(0);
-      }
-      this.#secret.fill(0);
-    }
+    // Full handshake: Derive-Secret(Early Secret of zeros, "derived", "") is the same constant
+    // every time, computed once per hash (two HMACs fewer per handshake and side).
+    const secret = this.#secret === null
+      ? this.hash.hkdfExtract(noPskConstants(this.hash).derived, ikm)
+      : extractNextStage(this.hash, this.#secret, ikm);
+    this.#secret?.fill(0);
     this.#used = true;
     return new HandshakeSecret(this.hash, secret);
   }
@@ -374,10 +378,10 @@ class SecretStage {
     return deriveSecret(this.hash, this.#secret, label, transcriptHash);
   }
 
-  /** `derive` into `out` (HashLen bytes), for a secret used during one call. */
-  protected deriveInto(label: string, transcriptHash: Uint8Array, out: Uint8Array): void {
+  /** The next stage's secret from this one and `ikm` (`extractNextStage`); this stage stays until `consume()`. */
+  protected extractNext(ikm: Uint8Array): Uint8Array {
     if (this.#used) throw consumed(this.#stage);
-    hkdfExpandLabelInto(this.hash, this.#secret, label, transcriptHash, out);
+    return extractNextStage(this.hash, this.#secret, ikm);
   }
 
   /** Zeroes the secret and ends the stage. */
@@ -406,14 +410,7 @@ export class HandshakeSecret extends SecretStage {
 
   /** Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0). Zeroes and consumes this stage. */
   intoMasterSecret(): MasterSecret {
-    const derived = stageScratch.view(this.hash.outputLength);
-    let secret: Uint8Array;
-    try {
-      this.deriveInto('derived', emptyTranscriptHash(this.hash), derived);
-      secret = this.hash.hkdfExtract(derived, zeros(this.hash.outputLength));
-    } finally {
-      derived.fill(0);
-    }
+    const secret = this.extractNext(zeros(this.hash.outputLength));
     this.consume();
     return new MasterSecret(this.hash, secret);
   }

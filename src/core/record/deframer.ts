@@ -3,6 +3,7 @@
  * chunking, inside one bounded buffer.
  */
 import { TlsDecodeError, TlsUsageError, type TlsError } from '../errors.ts';
+import { EMPTY_BYTES } from '../util.ts';
 import {
   InboundOpaqueRecord,
   MAX_CIPHERTEXT_LENGTH,
@@ -15,7 +16,6 @@ import {
 export const DEFAULT_DEFRAMER_CAPACITY = 2 * MAX_WIRE_RECORD_LENGTH;
 /** The first allocation; the buffer doubles on demand up to the capacity. */
 const MIN_BUFFER = 4096;
-const EMPTY = new Uint8Array(0);
 
 /**
  * Reassembles records from received bytes.
@@ -57,8 +57,8 @@ export class RecordDeframer {
       throw new TlsUsageError('ERR_TLS_CONFIG', `deframer capacity ${capacity}: expected an integer >= ${MAX_WIRE_RECORD_LENGTH}`);
     }
     this.capacity = capacity;
-    this.buf = EMPTY;
-    this.own = EMPTY;
+    this.buf = EMPTY_BYTES;
+    this.own = EMPTY_BYTES;
     this.start = 0;
     this.end = 0;
     this.failed = null;
@@ -215,7 +215,7 @@ export class RecordDeframer {
    */
   release(): boolean {
     if (this.start !== this.end) return false;
-    this.buf = this.own = EMPTY;
+    this.buf = this.own = EMPTY_BYTES;
     this.start = 0;
     this.end = 0;
     return true;

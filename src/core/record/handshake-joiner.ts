@@ -3,13 +3,13 @@
  * messages per record, one message over many records).
  */
 import { TlsDecodeError, TlsError, TlsProtocolError } from '../errors.ts';
+import { EMPTY_BYTES } from '../util.ts';
 import { MAX_CIPHERTEXT_LENGTH, contentTypeName } from './record.ts';
 
 /** Handshake header: msg_type(1) || uint24 length (RFC 8446 §4). */
 const HANDSHAKE_HEADER_LENGTH = 4;
 /** The first allocation: most handshake messages fit (memory per idle connection, issue 5). */
 const MIN_BUFFER = 1024;
-const EMPTY = new Uint8Array(0);
 
 /**
  * Default largest message, header included: 64 KiB of body. The biggest legitimate messages
@@ -64,7 +64,7 @@ export class HandshakeJoiner {
     this.maxMessageSize = max;
     this.capacityLimit = max + MAX_CIPHERTEXT_LENGTH;
     // Allocated on the first push and grown on demand; `release()` drops it when idle.
-    this.buf = EMPTY;
+    this.buf = EMPTY_BYTES;
     this.start = 0;
     this.end = 0;
   }
@@ -131,7 +131,7 @@ export class HandshakeJoiner {
    */
   release(): boolean {
     if (this.start !== this.end) return false;
-    this.buf = EMPTY;
+    this.buf = EMPTY_BYTES;
     this.start = 0;
     this.end = 0;
     return true;

@@ -5,11 +5,10 @@ import type { ClientHello } from '../codec/client-hello.ts';
 import type { KeyExchangeGroup, Tls13CipherSuite } from '../crypto/provider.ts';
 import type { HandshakeSecret, MasterSecret } from '../crypto/key-schedule.ts';
 import { Transcript } from '../crypto/transcript.ts';
+import { EMPTY_BYTES } from '../util.ts';
 import type { CertificateCompressionInfo } from '../conn/api.ts';
 import type { CertifiedKey, ServerConfig } from './config.ts';
 import type { ServerResumption } from './resumption.ts';
-
-const NO_BYTES = new Uint8Array(0);
 
 export class ServerHandshakeData {
   readonly config: ServerConfig;
@@ -55,10 +54,9 @@ export class ServerHandshakeData {
   constructor(config: ServerConfig) {
     this.config = config;
     this.transcript = new Transcript(null);
-    // Set from the ClientHello before any use; zero-length arrays cannot be written to, so one
-    // is shared (no arrays per connection that the hello replaces at once).
-    this.clientRandom = NO_BYTES;
-    this.sessionIdEcho = NO_BYTES;
+    // Set from the ClientHello before any use (no arrays per connection that the hello replaces at once).
+    this.clientRandom = EMPTY_BYTES;
+    this.sessionIdEcho = EMPTY_BYTES;
     this.hello = null;
     this.clientRecordSizeLimit = null;
     this.helloRetried = false;

@@ -12,6 +12,7 @@
  * callbacks, no await), and wipes that scratch before it returns, so no secret outlives a call.
  * Results are fresh arrays the caller owns.
  */
+import { EMPTY_BYTES } from '../../core/util.ts';
 
 // FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes.
 const K = Int32Array.of(
@@ -262,8 +263,6 @@ export function hkdfExpandSha256SmallInto(prk: Uint8Array, info: Uint8Array, out
   wipe();
 }
 
-const NO_BYTES = new Uint8Array(0);
-
 /**
  * A streaming SHA-256 context (FIPS 180-4) for the handshake transcript (RFC 8446 §4.4.1): a
  * snapshot (`current()`) pads a copy of the chaining state on the module scratch, so it costs
@@ -307,7 +306,7 @@ export class Sha256Stream {
 
   /** The digest of everything so far; the context stays open. */
   current(): Uint8Array {
-    return this.currentWith(NO_BYTES);
+    return this.currentWith(EMPTY_BYTES);
   }
 
   /** The digest of everything so far followed by `extra`; this context does not change (no fork needed). */
